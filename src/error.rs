@@ -1,0 +1,38 @@
+//! Failures of the tool itself (as opposed to findings about a runbook, which are
+//! [`crate::diagnostic::Diagnostic`]s). Every variant names the path it concerns and renders as
+//! one line; the CLI prints it after `error: ` and exits with code 2.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file does not exist.
+    #[error("{}: no such file", path.display())]
+    NotFound { path: PathBuf },
+    /// The file exists but cannot be read (permissions, I/O).
+    #[error("{}: cannot read: {message}", path.display())]
+    Unreadable { path: PathBuf, message: String },
+    /// A directory was given where a file was expected.
+    #[error("{}: is a directory, expected a Markdown file", path.display())]
+    IsDirectory { path: PathBuf },
+    /// The file is not UTF-8; `offset` is the first bad byte.
+    #[error("{}:{line}:{column}: invalid UTF-8 at byte offset {offset}", path.display())]
+    InvalidUtf8 { path: PathBuf, offset: usize, line: usize, column: usize },
+}
+
+impl Error {
+    pub fn io(path: &Path, err: &std::io::Error) -> Self {
+        match err.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound { path: path.to_path_buf() },
+            _ => Error::Unreadable { path: path.to_path_buf(), message: strip_os_error(err) },
+        }
+    }
+}
+
+/// `Permission denied (os error 13)` → `permission denied`.
+fn strip_os_error(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_lowercase().collect::<String>() + chars.as_str())
+}

@@ -1,0 +1,13 @@
+//! `runbook`: turn a Markdown operations guide into an executable, checkable runbook.
+//!
+//! The stages, each in its own module, talk only through their types:
+//! `source` → `markdown` → `steps` → (params → lint → plan → exec → transcript).
+
+pub mod annotation;
+pub mod error;
+pub mod frontmatter;
+pub mod markdown;
+pub mod source;
+
+pub use error::Error;
+pub use source::{SourceFile, Span};
