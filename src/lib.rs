@@ -4,6 +4,8 @@
 //! `source` → `markdown` → `steps` → (params → lint → plan → exec → transcript).
 
 pub mod annotation;
+pub mod cli;
+pub mod diagnostic;
 pub mod error;
 pub mod frontmatter;
 pub mod markdown;
@@ -11,3 +13,4 @@ pub mod source;
 
 pub use error::Error;
 pub use source::{SourceFile, Span};
+pub mod steps;

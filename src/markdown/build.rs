@@ -14,11 +14,26 @@ use crate::source::Span;
 /// [`Document::problems`].
 pub fn parse(text: &str) -> Document {
     let mut b = Builder { text, doc: Document::default(), ..Builder::default() };
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
-    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+    // Front matter is only recognised at the very top (pulldown-cmark's own option also takes
+    // a `---` rule later in the file for a metadata block). It is blanked out, byte for byte,
+    // so every span pulldown-cmark reports still points into the original text.
+    let blanked;
+    let body = match front_matter(text) {
+        Some(fm) => {
+            let mut bytes = text.as_bytes().to_vec();
+            for byte in &mut bytes[..fm.span.end] {
+                if *byte != b'\n' {
+                    *byte = b' ';
+                }
+            }
+            blanked = String::from_utf8(bytes).unwrap_or_default();
+            b.doc.front_matter = Some(fm);
+            blanked.as_str()
+        }
+        None => text,
+    };
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         b.event(event, Span::from(range));
     }
     b.flush_inline();
@@ -45,7 +60,6 @@ struct Builder<'a> {
     heading: Option<(u8, Span)>,
     code: Option<CodeCollector>,
     html: Option<(String, Span)>,
-    meta: Option<(String, Span, Option<usize>)>,
     link_stack: Vec<(String, bool, usize, usize)>,
     in_table: bool,
 }
@@ -74,10 +88,7 @@ impl Builder<'_> {
             Event::Start(tag) => self.start(tag, span),
             Event::End(tag) => self.end(tag, span),
             Event::Text(t) => {
-                if let Some(meta) = &mut self.meta {
-                    meta.0.push_str(&t);
-                    meta.2.get_or_insert(span.start);
-                } else if let Some(code) = &mut self.code {
+                if let Some(code) = &mut self.code {
                     code.content.push_str(&t);
                     code.content_start.get_or_insert(span.start);
                 } else {
@@ -108,7 +119,6 @@ impl Builder<'_> {
 
     fn start(&mut self, tag: Tag<'_>, span: Span) {
         match tag {
-            Tag::MetadataBlock(_) => self.meta = Some((String::new(), span, None)),
             Tag::Heading { level, .. } => {
                 self.flush_inline();
                 self.heading = Some((level as u8, span));
@@ -166,13 +176,6 @@ impl Builder<'_> {
 
     fn end(&mut self, tag: TagEnd, span: Span) {
         match tag {
-            TagEnd::MetadataBlock(_) => {
-                if let Some((text, outer, content)) = self.meta.take() {
-                    let start = content.unwrap_or(outer.start);
-                    let content = Span::new(start, start + text.len());
-                    self.doc.front_matter = Some(FrontMatterBlock { text, content, span: outer });
-                }
-            }
             TagEnd::Heading(_) => {
                 let c = self.inline.take().unwrap_or_default();
                 let (level, hspan) = self.heading.take().unwrap_or((1, span));
@@ -330,6 +333,29 @@ impl Builder<'_> {
     }
 }
 
+/// YAML front matter: a first line `---`, then YAML, then a line `---` or `...`.
+fn front_matter(text: &str) -> Option<FrontMatterBlock> {
+    let first_end = text.find('\n')?;
+    if text[..first_end].trim_end() != "---" {
+        return None;
+    }
+    let content_start = first_end + 1;
+    let mut offset = content_start;
+    for line in text[content_start..].split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            let end = offset + line.len();
+            return Some(FrontMatterBlock {
+                text: text[content_start..offset].to_string(),
+                content: Span::new(content_start, offset),
+                span: Span::new(0, end),
+            });
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// The number printed before `.` or `)` at the start of an ordered list item.
 fn printed_number(src: &str) -> Option<u64> {
     let s = src.trim_start();
@@ -480,6 +506,22 @@ mod tests {
         let fm = doc.front_matter.unwrap();
         assert_eq!(fm.text, "placeholders: {}\n");
         assert_eq!(fm.content.start, 4);
+    }
+
+    #[test]
+    fn a_rule_later_in_the_file_is_not_front_matter() {
+        let doc = parse("# T\n\n---\nkey: value\n---\n");
+        assert!(doc.front_matter.is_none());
+        let doc = parse("text\n---\n");
+        assert!(doc.front_matter.is_none());
+    }
+
+    #[test]
+    fn front_matter_keeps_spans_of_the_body() {
+        let text = "---\ntitle: é\n---\n# Heading\n";
+        let doc = parse(text);
+        let h = &doc.headings[0];
+        assert_eq!(&text[h.span.start..h.span.end].trim_end(), &"# Heading");
     }
 
     #[test]
