@@ -102,12 +102,7 @@ pub fn render_human(src: &SourceFile, d: &Diagnostic, styles: Styles) -> String 
         let carets = caret_end.saturating_sub(at.column).max(1);
         let _ = writeln!(out, "{pad} {g}|{g:#}");
         let _ = writeln!(out, "{g}{:>width$} |{g:#} {line}", at.line);
-        let _ = writeln!(
-            out,
-            "{pad} {g}|{g:#} {}{level}{}{level:#}",
-            " ".repeat(at.column - 1),
-            "^".repeat(carets)
-        );
+        let _ = writeln!(out, "{pad} {g}|{g:#} {}{level}{}{level:#}", " ".repeat(at.column - 1), "^".repeat(carets));
     }
     if let Some(help) = &d.help {
         let _ = writeln!(out, "{pad} {g}={g:#} {e}help{e:#}: {help}");

@@ -96,7 +96,8 @@ pub struct BindingPolicy {
     pub span: Span,
 }
 
-const TOP_KEYS: &[&str] = &["runbook", "title", "glossary", "placeholders", "choices", "captures", "exports", "policies"];
+const TOP_KEYS: &[&str] =
+    &["runbook", "title", "glossary", "placeholders", "choices", "captures", "exports", "policies"];
 const DECL_KEYS: &[&str] = &["description", "kind", "pattern", "enum", "values", "default", "secret", "example"];
 const CHOICE_KEYS: &[&str] = &["description", "values", "default"];
 const CAPTURE_KEYS: &[&str] = &["from", "json", "regex", "description", "kind", "secret"];
@@ -133,12 +134,12 @@ impl Reader<'_> {
             let Some(k) = self.key(key) else { continue };
             match k.as_str() {
                 "runbook" => {
-                    if self.scalar(value).as_deref() != Some("1") {
+                    if Self::scalar(value).as_deref() != Some("1") {
                         self.problem("unsupported `runbook` syntax version (expected 1)".into(), self.span(value));
                     }
                 }
-                "title" => fm.title = self.scalar(value),
-                "glossary" => fm.glossary = self.scalar(value),
+                "title" => fm.title = Self::scalar(value),
+                "glossary" => fm.glossary = Self::scalar(value),
                 "placeholders" => fm.placeholders = self.entries(value, DECL_KEYS, Self::declaration),
                 "choices" => fm.choices = self.entries(value, CHOICE_KEYS, Self::choice),
                 "captures" => fm.captures = self.entries(value, CAPTURE_KEYS, Self::capture),
@@ -164,14 +165,17 @@ impl Reader<'_> {
             let span = self.span(key).to(self.span(value));
             if let YamlData::Mapping(fields) = &value.data {
                 for k in fields.keys() {
-                    if let Some(field) = self.key(k) {
-                        if !allowed.contains(&field.as_str()) {
-                            self.unknown(&field, k, allowed);
-                        }
+                    if let Some(field) = self.key(k)
+                        && !allowed.contains(&field.as_str())
+                    {
+                        self.unknown(&field, k, allowed);
                     }
                 }
             } else if !matches!(value.data, YamlData::Value(Scalar::Null)) {
-                self.problem(format!("`{name}` should be a mapping of fields ({})", allowed.join(", ")), self.span(value));
+                self.problem(
+                    format!("`{name}` should be a mapping of fields ({})", allowed.join(", ")),
+                    self.span(value),
+                );
                 continue;
             }
             out.push(f(self, name, value, span));
@@ -229,7 +233,7 @@ impl Reader<'_> {
         let mut out = Vec::new();
         let Some(map) = self.mapping(node, "`exports`") else { return out };
         for (k, v) in map {
-            if let (Some(env), Some(placeholder)) = (self.key(k), self.scalar(v)) {
+            if let (Some(env), Some(placeholder)) = (self.key(k), Self::scalar(v)) {
                 out.push(Export { env, placeholder, span: self.span(k).to(self.span(v)) });
             }
         }
@@ -276,7 +280,7 @@ impl Reader<'_> {
     }
 
     fn key(&mut self, node: &MarkedYaml<'_>) -> Option<String> {
-        let s = self.scalar(node);
+        let s = Self::scalar(node);
         if s.is_none() {
             self.problem("keys must be plain strings".into(), self.span(node));
         }
@@ -285,7 +289,7 @@ impl Reader<'_> {
 
     fn field(&mut self, node: &MarkedYaml<'_>, name: &str) -> Option<String> {
         let v = node.data.as_mapping_get(name)?;
-        let s = self.scalar(v);
+        let s = Self::scalar(v);
         if s.is_none() {
             self.problem(format!("`{name}` should be a single value"), self.span(v));
         }
@@ -306,7 +310,7 @@ impl Reader<'_> {
     fn list(&mut self, node: Option<&MarkedYaml<'_>>) -> Vec<String> {
         match node.map(|n| &n.data) {
             None => Vec::new(),
-            Some(YamlData::Sequence(seq)) => seq.iter().filter_map(|n| self.scalar(n)).collect(),
+            Some(YamlData::Sequence(seq)) => seq.iter().filter_map(|n| Self::scalar(n)).collect(),
             Some(_) => {
                 let span = node.map_or(Span::default(), |n| self.span(n));
                 self.problem("expected a list of values".into(), span);
@@ -315,7 +319,7 @@ impl Reader<'_> {
         }
     }
 
-    fn scalar(&self, node: &MarkedYaml<'_>) -> Option<String> {
+    fn scalar(node: &MarkedYaml<'_>) -> Option<String> {
         match &node.data {
             YamlData::Value(s) => match s {
                 Scalar::Null => None,
@@ -330,7 +334,10 @@ impl Reader<'_> {
     }
 
     fn unknown(&mut self, key: &str, node: &MarkedYaml<'_>, allowed: &[&str]) {
-        self.problem(format!("unknown front matter key `{key}` (expected one of: {})", allowed.join(", ")), self.span(node));
+        self.problem(
+            format!("unknown front matter key `{key}` (expected one of: {})", allowed.join(", ")),
+            self.span(node),
+        );
     }
 
     fn span(&self, node: &MarkedYaml<'_>) -> Span {

@@ -151,8 +151,8 @@ impl SourceFile {
             let offset = e.utf8_error().valid_up_to();
             let prefix = &e.as_bytes()[..offset];
             let line = prefix.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = std::str::from_utf8(prefix)
-                .map_or(1, |p| p.rsplit('\n').next().unwrap_or("").chars().count() + 1);
+            let column =
+                std::str::from_utf8(prefix).map_or(1, |p| p.rsplit('\n').next().unwrap_or("").chars().count() + 1);
             Error::InvalidUtf8 { path: path.to_path_buf(), offset, line, column }
         })?;
         Ok(SourceFile::new(path, text))

@@ -19,7 +19,7 @@
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::steps::{BlockKind, Runbook, Step, StepBlock, StepKind};
 
@@ -27,62 +27,114 @@ pub const FORMAT_VERSION: u32 = 1;
 
 pub fn json(rb: &Runbook) -> String {
     let src = &rb.source;
-    let line = |offset: usize| src.line_col(offset);
-    let sections: Vec<Value> = rb
-        .sections
-        .iter()
-        .map(|s| {
-            json!({
-                "slug": s.slug, "title": s.title, "level": s.level,
-                "line": line(s.span.start).line, "parent": s.parent, "glossary": s.glossary,
+    let at = |offset: usize| src.line_col(offset);
+    let doc = JsonDoc {
+        format_version: FORMAT_VERSION,
+        runbook: JsonRunbook { path: src.path.display().to_string(), sha256: src.sha256() },
+        sections: rb
+            .sections
+            .iter()
+            .map(|s| JsonSection {
+                slug: &s.slug,
+                title: &s.title,
+                level: s.level,
+                line: at(s.span.start).line,
+                parent: s.parent.as_deref(),
+                glossary: s.glossary,
             })
-        })
-        .collect();
-    let steps: Vec<Value> = rb
-        .steps
-        .iter()
-        .map(|s| {
-            let at = line(s.span.start);
-            let blocks: Vec<Value> = s
-                .blocks
-                .iter()
-                .map(|b| {
-                    let at = line(b.span.start);
-                    json!({
-                        "kind": b.kind, "lang": b.lang, "inline": b.inline,
-                        "line": at.line, "column": at.column, "end_line": line(b.span.end).line,
-                        "content_line": line(b.content_start).line,
-                        "text": b.text, "file": b.file, "output_of": b.output_of,
-                        "commands": b.commands.iter().map(|c| json!({"text": c.text, "line": c.line})).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            json!({
-                "id": s.id, "number": s.number, "title": s.title, "section": s.section, "kind": s.kind,
-                "line": at.line, "column": at.column, "end_line": line(step_end(s)).line,
-                "condition": s.condition, "alternative_of": s.alternative_of, "ref": s.ref_to,
-                "explicit_id": s.explicit_id, "blocks": blocks,
+            .collect(),
+        steps: rb
+            .steps
+            .iter()
+            .map(|s| {
+                let start = at(s.span.start);
+                JsonStep {
+                    step: s,
+                    line: start.line,
+                    column: start.column,
+                    end_line: at(step_end(s)).line,
+                    blocks: s
+                        .blocks
+                        .iter()
+                        .map(|b| {
+                            let start = at(b.span.start);
+                            JsonBlock {
+                                block: b,
+                                line: start.line,
+                                column: start.column,
+                                end_line: at(b.span.end).line,
+                                content_line: at(b.content_start).line,
+                            }
+                        })
+                        .collect(),
+                }
             })
-        })
-        .collect();
-    let problems: Vec<Value> = rb
-        .problems
-        .iter()
-        .map(|p| {
-            let at = line(p.span.start);
-            json!({"severity": "warning", "message": p.message, "line": at.line, "column": at.column})
-        })
-        .collect();
-    let doc = json!({
-        "format_version": FORMAT_VERSION,
-        "runbook": {"path": src.path.display().to_string(), "sha256": src.sha256()},
-        "sections": sections,
-        "steps": steps,
-        "problems": problems,
-    });
+            .collect(),
+        problems: rb
+            .problems
+            .iter()
+            .map(|p| {
+                let start = at(p.span.start);
+                JsonProblem { severity: "warning", message: &p.message, line: start.line, column: start.column }
+            })
+            .collect(),
+    };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    format_version: u32,
+    runbook: JsonRunbook,
+    sections: Vec<JsonSection<'a>>,
+    steps: Vec<JsonStep<'a>>,
+    problems: Vec<JsonProblem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRunbook {
+    path: String,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+struct JsonSection<'a> {
+    slug: &'a str,
+    title: &'a str,
+    level: u8,
+    line: usize,
+    parent: Option<&'a str>,
+    glossary: bool,
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    #[serde(flatten)]
+    step: &'a Step,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    blocks: Vec<JsonBlock<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonBlock<'a> {
+    #[serde(flatten)]
+    block: &'a StepBlock,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    content_line: usize,
+}
+
+#[derive(Serialize)]
+struct JsonProblem<'a> {
+    severity: &'static str,
+    message: &'a str,
+    line: usize,
+    column: usize,
 }
 
 fn step_end(s: &Step) -> usize {
@@ -97,12 +149,16 @@ pub fn human(rb: &Runbook) -> String {
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
     let _ = writeln!(out, "{bold}{path}{bold:#}: {}", summary(rb));
+    let titles: std::collections::HashMap<&str, &str> =
+        rb.sections.iter().map(|s| (s.slug.as_str(), s.title.as_str())).collect();
     let mut section = None;
     for step in &rb.steps {
         if section != Some(&step.section) {
             section = Some(&step.section);
-            let title = rb.sections.iter().find(|s| s.slug == step.section).map_or("(before any heading)", |s| &s.title);
-            let _ = writeln!(out, "\n{bold}{title}{bold:#} {dim}#{}{dim:#}", step.section);
+            let title = titles.get(step.section.as_str()).copied().unwrap_or("(before any heading)");
+            let anchor =
+                if step.section.is_empty() { String::new() } else { format!(" {dim}#{}{dim:#}", step.section) };
+            let _ = writeln!(out, "\n{bold}{title}{bold:#}{anchor}");
         }
         let at = src.line_col(step.span.start);
         let number = step.number.as_deref().map_or_else(|| "-".to_string(), |n| format!("{n}."));
@@ -118,9 +174,15 @@ pub fn human(rb: &Runbook) -> String {
         if let Some(alt) = &step.alternative_of {
             let _ = writeln!(out, "        alternative to {alt}");
         }
-        if let Some(c) = &step.condition {
-            let when = c.when.as_deref().map(|w| format!(" [when {w}]")).unwrap_or_default();
-            let _ = writeln!(out, "        if: {}{when}", c.text);
+        match &step.condition {
+            Some(c) if c.when.as_deref() == Some(c.text.as_str()) => {
+                let _ = writeln!(out, "        when: {}", c.text);
+            }
+            Some(c) => {
+                let when = c.when.as_deref().map(|w| format!(" [when {w}]")).unwrap_or_default();
+                let _ = writeln!(out, "        if: {}{when}", c.text);
+            }
+            None => {}
         }
         if let Some(target) = &step.ref_to {
             let _ = writeln!(out, "        runs section #{target}");

@@ -4,8 +4,8 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::slug::Slugger;
 use super::{
-    Block, BlockKind, CodeBlock, CodeSpan, Document, FrontMatterBlock, Heading, HtmlBlock, Item, Link, List,
-    Paragraph, Problem,
+    Block, BlockKind, CodeBlock, CodeSpan, Document, FrontMatterBlock, Heading, HtmlBlock, Item, Link, List, Paragraph,
+    Problem,
 };
 use crate::annotation::{self, Annotation};
 use crate::source::Span;
@@ -38,10 +38,9 @@ pub fn parse(text: &str) -> Document {
     }
     b.flush_inline();
     if let Some(ann) = b.pending.take() {
-        b.doc.problems.push(Problem {
-            message: "runbook annotation is not followed by a block".into(),
-            span: ann.span,
-        });
+        b.doc
+            .problems
+            .push(Problem { message: "runbook annotation is not followed by a block".into(), span: ann.span });
     }
     b.doc
 }
@@ -126,7 +125,8 @@ impl Builder<'_> {
             }
             Tag::Paragraph => {
                 self.flush_inline();
-                self.inline = Some(InlineCollector { start: span.start, end: span.end, explicit: true, ..Default::default() });
+                self.inline =
+                    Some(InlineCollector { start: span.start, end: span.end, explicit: true, ..Default::default() });
             }
             Tag::List(start) => {
                 self.flush_inline();
@@ -229,10 +229,8 @@ impl Builder<'_> {
         if !c.explicit {
             c.end = c.end.max(span.end);
         }
-        if in_link {
-            if let Some(top) = self.link_stack.last_mut() {
-                top.0.push_str(t);
-            }
+        if in_link && let Some(top) = self.link_stack.last_mut() {
+            top.0.push_str(t);
         }
     }
 
@@ -275,7 +273,8 @@ impl Builder<'_> {
         let (lang, attrs) = annotation::split_info(&c.info);
         let mut ann = self.pending.take();
         if let Some((attr_text, at)) = attrs {
-            let info_offset = self.text[c.span.start..c.span.end].find(&c.info).map_or(c.span.start, |i| c.span.start + i);
+            let info_offset =
+                self.text[c.span.start..c.span.end].find(&c.info).map_or(c.span.start, |i| c.span.start + i);
             let (a, problems) = annotation::parse_attributes(attr_text, info_offset + at);
             self.doc.problems.extend(problems.into_iter().map(Problem::from));
             match &mut ann {
@@ -286,9 +285,9 @@ impl Builder<'_> {
         let lang = ann.as_ref().and_then(|a| a.lang.clone()).unwrap_or_else(|| lang.to_string());
         let raw = &self.text[c.span.start..c.span.end];
         let unterminated = c.fenced && !fence_is_closed(raw);
-        let content_start = c.content_start.unwrap_or_else(|| {
-            raw.find('\n').map_or(c.span.end, |nl| c.span.start + nl + 1).min(self.text.len())
-        });
+        let content_start = c
+            .content_start
+            .unwrap_or_else(|| raw.find('\n').map_or(c.span.end, |nl| c.span.start + nl + 1).min(self.text.len()));
         let span = Span::new(c.span.start, trim_end(self.text, c.span.end));
         if unterminated {
             self.doc.problems.push(Problem {
@@ -303,13 +302,11 @@ impl Builder<'_> {
     fn finish_html(&mut self) {
         let Some((text, span)) = self.html.take() else { return };
         let comment = text.trim_start().starts_with("<!--");
-        if comment {
-            if let Some((ann, problems)) = annotation::parse_comment(&text, span.start) {
-                self.doc.problems.extend(problems.into_iter().map(Problem::from));
-                match &mut self.pending {
-                    Some(existing) => existing.merge(ann),
-                    None => self.pending = Some(ann),
-                }
+        if comment && let Some((ann, problems)) = annotation::parse_comment(&text, span.start) {
+            self.doc.problems.extend(problems.into_iter().map(Problem::from));
+            match &mut self.pending {
+                Some(existing) => existing.merge(ann),
+                None => self.pending = Some(ann),
             }
         }
         let span = Span::new(span.start, trim_end(self.text, span.end));
@@ -329,6 +326,7 @@ impl Builder<'_> {
             BlockKind::ItemStart(i) => Some(i),
             _ => self.item_stack.last().copied(),
         };
+        let annotation = annotation.map(Box::new);
         self.doc.blocks.push(Block { kind, span, section: self.section, item, annotation });
     }
 }
@@ -412,7 +410,10 @@ mod tests {
     #[test]
     fn printed_numbers_survive_interrupted_lists() {
         let doc = parse("1. one\n```sh\nx\n```\n2. two\n\n9. nine\n");
-        assert_eq!(kinds(&doc), ["item:Some(1)", "p:one", "code:sh", "item:Some(2)", "p:two", "item:Some(9)", "p:nine"]);
+        assert_eq!(
+            kinds(&doc),
+            ["item:Some(1)", "p:one", "code:sh", "item:Some(2)", "p:two", "item:Some(9)", "p:nine"]
+        );
         assert_eq!(doc.lists.len(), 2, "the fence closes the first list");
         assert_eq!(doc.lists[1].start, Some(2));
     }

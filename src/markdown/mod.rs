@@ -87,7 +87,7 @@ pub struct Block {
     /// Innermost list item holding this block.
     pub item: Option<usize>,
     /// Annotation from a preceding `<!-- runbook: ... -->` comment (or, for code, its fence).
-    pub annotation: Option<Annotation>,
+    pub annotation: Option<Box<Annotation>>,
 }
 
 #[derive(Debug, Clone)]

@@ -81,14 +81,58 @@ pub struct Command {
 const SHELL_LANGS: &[&str] = &["bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession", "terminal"];
 const PYTHON_LANGS: &[&str] = &["python", "py", "python3"];
 const FILE_LANGS: &[&str] = &[
-    "json", "yaml", "yml", "toml", "ini", "cfg", "conf", "env", "dotenv", "properties", "xml", "csv", "txt",
-    "dockerfile", "procfile", "nginx",
+    "json",
+    "yaml",
+    "yml",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "env",
+    "dotenv",
+    "properties",
+    "xml",
+    "csv",
+    "txt",
+    "dockerfile",
+    "procfile",
+    "nginx",
 ];
 /// First words that make an unlabelled line a command.
 const KNOWN_TOOLS: &[&str] = &[
-    "cf", "git", "gh", "python", "python3", "pip", "pip3", "aws", "curl", "wget", "bash", "sh", "make", "npm",
-    "npx", "docker", "kubectl", "export", "cd", "mkdir", "echo", "cat", "ls", "cp", "mv", "rm", "chmod",
-    "pytest", "gunicorn", "terraform", "brew", "apt-get", "sudo",
+    "cf",
+    "git",
+    "gh",
+    "python",
+    "python3",
+    "pip",
+    "pip3",
+    "aws",
+    "curl",
+    "wget",
+    "bash",
+    "sh",
+    "make",
+    "npm",
+    "npx",
+    "docker",
+    "kubectl",
+    "export",
+    "cd",
+    "mkdir",
+    "echo",
+    "cat",
+    "ls",
+    "cp",
+    "mv",
+    "rm",
+    "chmod",
+    "pytest",
+    "gunicorn",
+    "terraform",
+    "brew",
+    "apt-get",
+    "sudo",
 ];
 
 static ENV_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z][A-Z0-9_]*$").unwrap());
@@ -114,7 +158,9 @@ pub fn classify(code: &CodeBlock, intro: &str, ann: Option<&Annotation>) -> Bloc
     if PYTHON_LANGS.contains(&lang.as_str()) {
         return BlockKind::Code;
     }
-    if prose::announces_output(intro) || (lang != "json" && lang != "yaml" && lang != "yml" && DATA_START.is_match(first)) {
+    if prose::announces_output(intro)
+        || (lang != "json" && lang != "yaml" && lang != "yml" && DATA_START.is_match(first))
+    {
         return BlockKind::Output;
     }
     if matches!(lang.as_str(), "yaml" | "yml" | "") && WORKFLOW_KEY.is_match(&code.content) {
@@ -231,7 +277,10 @@ mod tests {
 
     #[test]
     fn prose_announcing_output_wins_over_the_fence() {
-        assert_eq!(classify(&code("bash", "Getting apps\nOK\n"), "The output will look like:", None), BlockKind::Output);
+        assert_eq!(
+            classify(&code("bash", "Getting apps\nOK\n"), "The output will look like:", None),
+            BlockKind::Output
+        );
         assert_eq!(classify(&code("json", "{}\n"), "The output will look like:", None), BlockKind::Output);
     }
 

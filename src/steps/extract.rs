@@ -40,6 +40,7 @@ pub fn extract(source: SourceFile, document: Document) -> Runbook {
         item_steps: HashMap::new(),
         link_only_items: link_only_items(&document),
         deferred: Vec::new(),
+        last_command: None,
         problems: Vec::new(),
     };
     for (i, block) in document.blocks.iter().enumerate() {
@@ -88,7 +89,8 @@ fn link_only_items(doc: &Document) -> HashSet<usize> {
     }
     let mut out = HashSet::new();
     for list in &doc.lists {
-        let all_links = !list.items.is_empty() && list.items.iter().all(|i| first_para.get(i).copied().unwrap_or(false));
+        let all_links =
+            !list.items.is_empty() && list.items.iter().all(|i| first_para.get(i).copied().unwrap_or(false));
         if all_links {
             out.extend(list.items.iter().copied());
         }
@@ -137,6 +139,8 @@ struct Extractor<'a> {
     link_only_items: HashSet<usize>,
     /// Output blocks with an explicit `of=ID`, placed once every id is known.
     deferred: Vec<(StepBlock, String, Option<usize>)>,
+    /// The latest step with a command block (for output samples far from their command).
+    last_command: Option<usize>,
     problems: Vec<Problem>,
 }
 
@@ -173,7 +177,7 @@ impl Extractor<'_> {
             Some(parent) => format!("{parent}.{printed}"),
             None => printed.to_string(),
         };
-        let idx = self.new_step(block, Some(number), block.annotation.clone().unwrap_or_default());
+        let idx = self.new_step(block, Some(number), block.annotation.as_deref().cloned().unwrap_or_default());
         self.steps[idx].numbered = true;
         self.steps[idx].item = Some(item);
         self.steps[idx].awaiting_title = true;
@@ -187,6 +191,9 @@ impl Extractor<'_> {
             let d = &mut self.steps[open];
             if d.awaiting_title && block.item.is_some() && block.item == d.item {
                 d.awaiting_title = false;
+                if let Some(ann) = block.annotation.as_deref() {
+                    d.ann.merge(ann.clone());
+                }
                 d.step.prose.push(block.span);
                 self.apply_intro(open, p);
                 if let Some(target) = self.ref_in(p) {
@@ -196,7 +203,7 @@ impl Extractor<'_> {
                 return;
             }
         }
-        if let Some(ann) = block.annotation.as_ref().filter(|a| forms_step(a)) {
+        if let Some(ann) = block.annotation.as_deref().filter(|a| forms_step(a)) {
             self.flush_pending();
             let idx = self.new_step(block, None, ann.clone());
             self.steps[idx].step.prose.push(block.span);
@@ -221,7 +228,7 @@ impl Extractor<'_> {
     }
 
     fn code(&mut self, block: &Block, code: &markdown::CodeBlock) {
-        let ann = block.annotation.clone().unwrap_or_default();
+        let ann = block.annotation.as_deref().cloned().unwrap_or_default();
         if ann.ignore {
             return;
         }
@@ -244,7 +251,9 @@ impl Extractor<'_> {
             BlockKind::Command => sb.commands = classify::split_commands(&code.content, code.content_start),
             BlockKind::File => {
                 sb.file = ann.file.clone().or_else(|| {
-                    intro_para.and_then(|p| p.code_spans.iter().find(|c| prose::is_file_name(&c.text)).map(|c| c.text.clone()))
+                    intro_para.and_then(|p| {
+                        p.code_spans.iter().find(|c| prose::is_file_name(&c.text)).map(|c| c.text.clone())
+                    })
                 });
             }
             _ => {}
@@ -264,6 +273,9 @@ impl Extractor<'_> {
         } else {
             self.start_unnumbered(block, step_attrs(&ann))
         };
+        if sb.kind == BlockKind::Command {
+            self.last_command = Some(idx);
+        }
         self.steps[idx].step.blocks.push(sb);
     }
 
@@ -315,13 +327,16 @@ impl Extractor<'_> {
                 self.apply_intro(idx, p);
             }
             self.steps[idx].step.blocks.extend(cmds);
+            self.last_command = Some(idx);
             self.steps[idx].step.prose.extend(after.iter().map(|&i| self.doc.blocks[i].span));
             self.open = Some(idx);
             Some(idx)
         } else {
-            let with_command = |d: &Draft| d.step.blocks.iter().any(|b| b.kind == BlockKind::Command);
-            let in_section = self.steps.iter().rposition(|d| d.section == block.section && with_command(d));
-            let target = in_section.or_else(|| self.steps.iter().rposition(with_command)).or(self.open);
+            let in_section = (0..self.steps.len())
+                .rev()
+                .take_while(|&i| self.steps[i].section == block.section)
+                .find(|&i| self.steps[i].step.blocks.iter().any(|b| b.kind == BlockKind::Command));
+            let target = in_section.or(self.last_command).or(self.open);
             if let Some(t) = target {
                 let spans: Vec<Span> = self.pending.drain(..).map(|i| self.doc.blocks[i].span).collect();
                 self.steps[t].step.prose.extend(spans);
@@ -501,38 +516,52 @@ fn finish(
         ids.push(id);
     }
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    // Heuristic alternatives point at the latest earlier step of the section that acts.
+    let hinted_alternatives: Vec<Option<usize>> = (0..drafts.len())
+        .map(|i| {
+            let d = &drafts[i];
+            if !d.alternative_hint || d.ann.alt.is_some() {
+                return None;
+            }
+            (0..i)
+                .rev()
+                .take_while(|&p| drafts[p].section == d.section)
+                .find(|&p| drafts[p].step.blocks.iter().any(|b| b.kind.is_action()))
+        })
+        .collect();
 
     let mut steps: Vec<Step> = Vec::with_capacity(drafts.len());
-    for (i, d) in drafts.iter().enumerate() {
-        let mut step = d.step.clone();
+    let mut kinds: Vec<(Option<StepKind>, bool)> = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.into_iter().enumerate() {
+        kinds.push((d.ann.kind.as_deref().and_then(StepKind::parse), d.numbered));
+        let mut step = d.step;
         step.explicit_id = d.ann.id.as_ref() == Some(&ids[i]);
         step.id.clone_from(&ids[i]);
-        step.allow.clone_from(&d.ann.allow);
-        if let Some(title) = &d.ann.title {
-            step.title.clone_from(title);
+        step.allow = d.ann.allow;
+        if let Some(title) = d.ann.title {
+            step.title = title;
         }
         if step.title.is_empty() {
             step.title = fallback_title(&step, doc, d.section);
         }
-        if let Some(when) = &d.ann.when {
+        if let Some(when) = d.ann.when {
             let text = step.condition.take().map_or_else(|| when.clone(), |c| c.text);
-            step.condition = Some(Condition { text, when: Some(when.clone()) });
+            step.condition = Some(Condition { text, when: Some(when) });
         }
-        if let Some(target) = &d.ann.ref_to {
+        if let Some(target) = d.ann.ref_to {
             step.ref_to = Some(target.trim_start_matches('#').to_string());
         }
-        step.alternative_of = match &d.ann.alt {
+        step.alternative_of = match d.ann.alt {
             Some(alt) => {
                 if !index.contains_key(alt.as_str()) {
-                    problems.push(Problem { message: format!("`alt={alt}` names no step of this runbook"), span: d.ann.span });
+                    problems.push(Problem {
+                        message: format!("`alt={alt}` names no step of this runbook"),
+                        span: d.ann.span,
+                    });
                 }
-                Some(alt.clone())
+                Some(alt)
             }
-            None if d.alternative_hint => drafts[..i]
-                .iter()
-                .rposition(|p| p.section == d.section && p.step.blocks.iter().any(|b| b.kind.is_action()))
-                .map(|p| ids[p].clone()),
-            None => None,
+            None => hinted_alternatives[i].map(|p| ids[p].clone()),
         };
         for &o in &d.outputs_of {
             step.blocks[o].output_of = Some(ids[i].clone());
@@ -551,25 +580,27 @@ fn finish(
                 let pos = steps[t].blocks.partition_point(|b| b.span.start < block.span.start);
                 steps[t].blocks.insert(pos, block);
             }
-            None => problems.push(Problem { message: "output sample has no step to attach to".into(), span: block.span }),
+            None => {
+                problems.push(Problem { message: "output sample has no step to attach to".into(), span: block.span });
+            }
         }
     }
 
     name_files_from_later_commands(&mut steps);
-    for step in &mut steps {
+    for (k, step) in steps.iter_mut().enumerate() {
         for block in &mut step.blocks {
             for cmd in &mut block.commands {
                 cmd.line = src.line_col(cmd.offset).line;
             }
         }
-        step.kind = step_kind(step, drafts_kind(&drafts, &step.id, &ids));
-        if let Some(target) = &step.ref_to {
-            if doc.heading_by_slug(target).is_none() {
-                problems.push(Problem {
-                    message: format!("step refers to `#{target}`, which is not a heading of this guide"),
-                    span: step.span,
-                });
-            }
+        step.kind = step_kind(step, kinds[k]);
+        if let Some(target) = &step.ref_to
+            && doc.heading_by_slug(target).is_none()
+        {
+            problems.push(Problem {
+                message: format!("step refers to `#{target}`, which is not a heading of this guide"),
+                span: step.span,
+            });
         }
     }
     steps
@@ -609,12 +640,6 @@ fn file_argument(command: &str) -> Option<String> {
         (matches!(w[0], "-c" | "--config" | "-f" | "--file" | "--vars-file") && prose::is_file_name(w[1]))
             .then(|| w[1].to_string())
     })
-}
-
-fn drafts_kind(drafts: &[Draft], id: &str, ids: &[String]) -> (Option<StepKind>, bool) {
-    let i = ids.iter().position(|x| x == id).unwrap_or(0);
-    let d = &drafts[i];
-    (d.ann.kind.as_deref().and_then(StepKind::parse), d.numbered)
 }
 
 fn step_kind(step: &Step, (declared, numbered): (Option<StepKind>, bool)) -> StepKind {

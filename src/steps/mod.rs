@@ -120,6 +120,8 @@ pub struct Step {
     /// Section slug a `ref` step runs.
     #[serde(rename = "ref")]
     pub ref_to: Option<String>,
+    /// Serialised by the JSON writer, with positions.
+    #[serde(skip)]
     pub blocks: Vec<StepBlock>,
     /// The guide's prose for this step, paragraph by paragraph.
     #[serde(skip)]

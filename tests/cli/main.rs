@@ -1,0 +1,6 @@
+//! CLI tests: one binary, one module per area. Every test runs the real `runbook` binary.
+
+mod errors;
+mod reference_guide;
+mod steps;
+mod support;
