@@ -678,3 +678,149 @@ fn valid_id(id: &str) -> bool {
         && id.chars().next().is_some_and(char::is_alphanumeric)
         && id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BlockKind, Runbook, StepKind};
+    use crate::source::SourceFile;
+
+    fn rb(text: &str) -> Runbook {
+        Runbook::from_source(SourceFile::new("t.md", text))
+    }
+
+    fn ids(rb: &Runbook) -> Vec<(&str, Option<&str>, StepKind)> {
+        rb.steps.iter().map(|s| (s.id.as_str(), s.number.as_deref(), s.kind)).collect()
+    }
+
+    #[test]
+    fn interrupted_list_keeps_printed_numbers_and_blocks() {
+        let r = rb(
+            "# S\n\n1. Run:\n```bash\ncf a\n```\nA note.\n```bash\ncf b\n```\n\n**Note:** x\n\n9. Then:\n```bash\ncf c\n```\n",
+        );
+        assert_eq!(ids(&r), [("s/1", Some("1"), StepKind::Command), ("s/2", Some("9"), StepKind::Command)]);
+        assert_eq!(r.steps[0].blocks.len(), 2, "a block after an item belongs to it until the next item");
+        assert_eq!(r.steps[0].prose.len(), 3, "item text, the note between fences and the note after");
+    }
+
+    #[test]
+    fn nested_numbered_item_is_a_sub_step() {
+        let r = rb("# S\n\n5. Parent.\n   1. Child.\n");
+        assert_eq!(ids(&r), [("s/1", Some("5"), StepKind::Manual), ("s/2", Some("5.1"), StepKind::Manual)]);
+    }
+
+    #[test]
+    fn link_only_list_is_not_a_procedure() {
+        let r = rb("# S\n\n1. [A](#a)\n   1. [B](#b)\n2. [C](#c)\n");
+        assert!(r.steps.is_empty());
+    }
+
+    #[test]
+    fn repeated_numbers_still_get_unique_ids() {
+        let r = rb("# S\n\n1. a\n\n1. b\n");
+        assert_eq!(ids(&r), [("s/1", Some("1"), StepKind::Manual), ("s/2", Some("1"), StepKind::Manual)]);
+    }
+
+    #[test]
+    fn unnumbered_fence_with_its_introducing_paragraph() {
+        let r = rb(
+            "# S\n\nIntro to the section.\n\nCreate it:\n\n```bash\ncf create x\n```\n\nAfterwards.\n\n```bash\ncf y\n```\n",
+        );
+        assert_eq!(r.steps.len(), 2);
+        assert_eq!(r.steps[0].title, "Create it");
+        assert_eq!(r.source.line_col(r.steps[0].span.start).line, 5, "the step starts at its introducing paragraph");
+        assert_eq!(r.steps[1].title, "Afterwards.");
+    }
+
+    #[test]
+    fn output_sample_joins_the_inline_command_that_it_illustrates() {
+        let r =
+            rb("# S\n\n```bash\ncf bind a b\n```\n\nSee them by running `cf env a` now.\n\n```bash\nVCAP: {\n}\n```\n");
+        assert_eq!(r.steps.len(), 2);
+        let env = &r.steps[1];
+        assert_eq!(env.kind, StepKind::Command);
+        assert!(env.blocks[0].inline);
+        assert_eq!(env.blocks[0].commands[0].text, "cf env a");
+        assert_eq!(env.blocks[1].kind, BlockKind::Output);
+        assert_eq!(env.blocks[1].output_of.as_deref(), Some("s/2"));
+    }
+
+    #[test]
+    fn output_sample_without_a_named_command_joins_the_latest_command() {
+        let r = rb("# S\n\n```bash\ncf service-key s k\n```\n\nThe output will look like:\n\n```bash\n{}\n```\n");
+        assert_eq!(r.steps.len(), 1);
+        assert_eq!(r.steps[0].blocks[1].kind, BlockKind::Output);
+        assert_eq!(r.steps[0].blocks[1].output_of.as_deref(), Some("s/1"));
+    }
+
+    #[test]
+    fn explicit_output_of_moves_the_sample() {
+        let r = rb("# S\n\n```bash {id=one}\ncf a\n```\n\n```bash {id=two}\ncf b\n```\n\n```json {of=one}\n{}\n```\n");
+        assert_eq!(r.step("one").unwrap().blocks.len(), 2);
+        assert_eq!(r.step("two").unwrap().blocks.len(), 1);
+    }
+
+    #[test]
+    fn ref_manual_and_info_steps() {
+        let r = rb("# S\n\n```\njobs:\n  a: {}\n```\n\n## T\n\n1. Follow [S](#s).\n2. Click the button.\n");
+        assert_eq!(
+            ids(&r),
+            [("s/1", None, StepKind::Info), ("t/1", Some("1"), StepKind::Ref), ("t/2", Some("2"), StepKind::Manual)]
+        );
+        assert_eq!(r.steps[1].ref_to.as_deref(), Some("s"));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn conditions_and_alternatives_from_prose() {
+        let r = rb(
+            "# S\n\n1. If the space is missing, create it:\n```bash\ncf create-space x\n```\n2. Push:\n```bash\ncf push\n```\n3. If on a Mac, this can be done inline:\n```bash\ncf push --inline\n```\n",
+        );
+        assert_eq!(r.steps[0].condition.as_ref().unwrap().text, "the space is missing");
+        assert!(r.steps[1].condition.is_none());
+        assert_eq!(r.steps[2].alternative_of.as_deref(), Some("s/2"));
+        assert_eq!(r.steps[2].condition.as_ref().unwrap().text, "on a Mac");
+    }
+
+    #[test]
+    fn annotations_override_heuristics() {
+        let r = rb(
+            "# S\n\n<!-- runbook: id=go when=FAST alt=other title=\"Go fast\" -->\n```bash\ncf go\n```\n\n<!-- runbook: kind=manual id=other -->\nDo it by hand.\n",
+        );
+        let go = r.step("go").unwrap();
+        assert!(go.explicit_id);
+        assert_eq!(go.title, "Go fast");
+        assert_eq!(go.condition.as_ref().unwrap().when.as_deref(), Some("FAST"));
+        assert_eq!(go.alternative_of.as_deref(), Some("other"));
+        assert_eq!(r.step("other").unwrap().kind, StepKind::Manual);
+    }
+
+    #[test]
+    fn duplicate_explicit_id_keeps_the_positional_one() {
+        let r = rb("# S\n\n```bash {id=x}\ncf a\n```\n\n```bash {id=x}\ncf b\n```\n");
+        assert_eq!(r.steps[0].id, "x");
+        assert_eq!(r.steps[1].id, "s/2");
+        assert!(r.problems[0].message.contains("step id `x` is already used at line 3"));
+    }
+
+    #[test]
+    fn file_named_by_prose_or_by_the_next_command() {
+        let r = rb(
+            "# S\n\nWrite `app.yml`:\n\n```yaml\na: 1\n```\n\nCreate a json file:\n\n```json\n{}\n```\n\n```bash\ncf bind-service a b -c <params.json>\n```\n",
+        );
+        assert_eq!(r.steps[0].blocks[0].file.as_deref(), Some("app.yml"));
+        assert_eq!(r.steps[1].blocks[0].file.as_deref(), Some("<params.json>"));
+    }
+
+    #[test]
+    fn glossary_section_has_no_steps() {
+        let r = rb("# Key terms\n\nAPP = the app.\n\n```bash\ncf x y\n```\n\n1. Not a step.\n");
+        assert!(r.steps.is_empty());
+        assert!(r.sections[0].glossary);
+    }
+
+    #[test]
+    fn steps_before_any_heading() {
+        let r = rb("```bash\ncf a\n```\n");
+        assert_eq!(r.steps[0].id, "top/1");
+    }
+}
