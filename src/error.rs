@@ -18,6 +18,12 @@ pub enum Error {
     /// The file is not UTF-8; `offset` is the first bad byte.
     #[error("{}:{line}:{column}: invalid UTF-8 at byte offset {offset}", path.display())]
     InvalidUtf8 { path: PathBuf, offset: usize, line: usize, column: usize },
+    /// A values file (`--vars`) that cannot be used. `line` is 1-based; 0 when unknown.
+    #[error("{}:{line}: {message}", path.display())]
+    BadVarsFile { path: PathBuf, line: usize, message: String },
+    /// A `--set` argument that cannot be used. The message never holds the value.
+    #[error("--set {name}: {message}")]
+    BadSet { name: String, message: String },
 }
 
 impl Error {

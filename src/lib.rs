@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod frontmatter;
 pub mod markdown;
+pub mod params;
 pub mod source;
 
 pub use error::Error;

@@ -1,0 +1,4 @@
+//! Placeholders and values.
+
+pub mod kinds;
+pub mod values;
