@@ -4,12 +4,14 @@
 //! `source` → `markdown` → `steps` → (params → lint → plan → exec → transcript).
 
 pub mod annotation;
+pub mod cf;
 pub mod cli;
 pub mod diagnostic;
 pub mod error;
 pub mod frontmatter;
 pub mod markdown;
 pub mod params;
+pub mod shell;
 pub mod source;
 
 pub use error::Error;

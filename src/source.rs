@@ -49,6 +49,64 @@ impl From<std::ops::Range<usize>> for Span {
     }
 }
 
+/// Maps byte offsets in extracted text (a code block's content, with list indentation removed
+/// by the Markdown parser) back to byte offsets in the source file, line by line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OffsetMap {
+    /// (offset in the extracted text, offset in the source) at the start of each line.
+    starts: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    /// Text that sits in the source unchanged from `source_offset` on.
+    pub fn contiguous(source_offset: usize) -> Self {
+        OffsetMap { starts: vec![(0, source_offset)] }
+    }
+
+    /// Line-by-line map of `content` whose first line starts at `first` in `source`; each later
+    /// content line is the tail of the next source line (its indentation stripped).
+    pub fn for_lines(source: &str, content: &str, first: usize) -> Self {
+        let mut starts = Vec::new();
+        let mut content_off = 0;
+        let mut src_line_start = first;
+        let mut first_line = true;
+        for line in content.split_inclusive('\n') {
+            let src_off = if first_line {
+                first
+            } else {
+                let src_line_end = source[src_line_start..].find('\n').map_or(source.len(), |i| src_line_start + i);
+                let src_len = source[src_line_start..src_line_end].trim_end_matches('\r').len();
+                let content_len = line.trim_end_matches(['\n', '\r']).len();
+                src_line_start + src_len.saturating_sub(content_len)
+            };
+            starts.push((content_off, src_off));
+            content_off += line.len();
+            first_line = false;
+            // The next source line starts after this one's newline.
+            src_line_start = source[src_off.min(source.len())..].find('\n').map_or(source.len(), |i| src_off + i + 1);
+        }
+        if starts.is_empty() {
+            starts.push((0, first));
+        }
+        OffsetMap { starts }
+    }
+
+    /// Source offset of an offset in the extracted text.
+    pub fn to_source(&self, offset: usize) -> usize {
+        let i = match self.starts.binary_search_by_key(&offset, |&(c, _)| c) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let (c, s) = self.starts.get(i).copied().unwrap_or((0, 0));
+        s + (offset - c.min(offset))
+    }
+
+    /// Source span of a span in the extracted text.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.to_source(start), self.to_source(end))
+    }
+}
+
 /// A 1-based line and 1-based column (in characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct LineCol {
@@ -218,6 +276,15 @@ mod tests {
         let idx = LineIndex::new(text);
         assert_eq!(&text[idx.line_span(text, 1).start..idx.line_span(text, 1).end], "one");
         assert_eq!(&text[idx.line_span(text, 2).start..idx.line_span(text, 2).end], "two");
+    }
+
+    #[test]
+    fn offset_map_follows_stripped_indentation() {
+        let source = "1. item\n   ```sh\n   cf a\n   cf b\n   ```\n";
+        let first = source.find("cf a").unwrap();
+        let map = OffsetMap::for_lines(source, "cf a\ncf b\n", first);
+        assert_eq!(map.to_source(0), first);
+        assert_eq!(&source[map.to_source(5)..map.to_source(9)], "cf b");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::{
     Problem,
 };
 use crate::annotation::{self, Annotation};
-use crate::source::Span;
+use crate::source::{OffsetMap, Span};
 
 /// Parse Markdown text into a [`Document`]. Never fails: problems are collected in
 /// [`Document::problems`].
@@ -295,7 +295,8 @@ impl Builder<'_> {
                 span: Span::new(c.span.start, c.span.start + raw.find('\n').unwrap_or(raw.len())),
             });
         }
-        let block = CodeBlock { fenced: c.fenced, info: c.info, lang, content: c.content, content_start, unterminated };
+        let map = OffsetMap::for_lines(self.text, &c.content, content_start);
+        let block = CodeBlock { fenced: c.fenced, info: c.info, lang, content: c.content, content_start, map, unterminated };
         self.push_annotated(BlockKind::Code(block), span, ann);
     }
 

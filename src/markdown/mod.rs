@@ -17,7 +17,7 @@ pub use build::parse;
 pub use dump::debug_dump;
 
 use crate::annotation::{Annotation, AnnotationProblem};
-use crate::source::Span;
+use crate::source::{OffsetMap, Span};
 
 #[derive(Debug, Default)]
 pub struct Document {
@@ -131,6 +131,8 @@ pub struct CodeBlock {
     pub content: String,
     /// Byte offset of the first content line (its line is `content_line`).
     pub content_start: usize,
+    /// Content offsets → source offsets (list indentation is stripped from the content).
+    pub map: OffsetMap,
     /// Fence ran to the end of the document without a closing fence.
     pub unterminated: bool,
 }

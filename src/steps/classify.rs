@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::prose;
 use crate::annotation::Annotation;
 use crate::markdown::CodeBlock;
+use crate::source::OffsetMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -193,14 +194,14 @@ static HEREDOC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"<<-?\s*['"]?([A
 
 /// Split a shell block into logical commands: one per line, `\` continuations joined, blank
 /// lines and `#` comments skipped, here-documents kept with their command, a leading `$ `
-/// prompt removed. `base` is the byte offset of `content` in the Markdown file.
-pub fn split_commands(content: &str, base: usize) -> Vec<Command> {
+/// prompt removed. `map` takes offsets in `content` to the Markdown file.
+pub fn split_commands(content: &str, map: &OffsetMap) -> Vec<Command> {
     let mut out = Vec::new();
     let mut current: Option<Command> = None;
     let mut heredoc: Option<String> = None;
     let mut offset = 0;
     for raw in content.split_inclusive('\n') {
-        let line_start = base + offset;
+        let line_start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
         if let Some(delim) = &heredoc {
@@ -233,7 +234,7 @@ pub fn split_commands(content: &str, base: usize) -> Vec<Command> {
                     Some(b) => (b, 2),
                     None => (body, 0),
                 };
-                current = Some(Command { text: body.to_string(), offset: line_start + lead + skip, line: 0 });
+                current = Some(Command { text: body.to_string(), offset: map.to_source(line_start + lead + skip), line: 0 });
             }
         }
         if let Some(cap) = HEREDOC.captures(body) {
@@ -259,6 +260,7 @@ mod tests {
             lang: lang.into(),
             content: content.into(),
             content_start: 0,
+            map: OffsetMap::default(),
             unterminated: false,
         }
     }
@@ -320,7 +322,7 @@ mod tests {
 
     #[test]
     fn commands_split_per_line_with_continuations() {
-        let cmds = split_commands("# comment\ncf a \\\n  --x y\n\ncf b\n", 100);
+        let cmds = split_commands("# comment\ncf a \\\n  --x y\n\ncf b\n", &OffsetMap::contiguous(100));
         let texts: Vec<_> = cmds.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, ["cf a --x y", "cf b"]);
         assert_eq!(cmds[0].offset, 110);
@@ -329,7 +331,7 @@ mod tests {
 
     #[test]
     fn heredoc_stays_with_its_command() {
-        let cmds = split_commands("cat > f <<'EOF'\na\n# not a comment\nEOF\necho done\n", 0);
+        let cmds = split_commands("cat > f <<'EOF'\na\n# not a comment\nEOF\necho done\n", &OffsetMap::contiguous(0));
         assert_eq!(cmds.len(), 2);
         assert_eq!(cmds[0].text, "cat > f <<'EOF'\na\n# not a comment\nEOF");
         assert_eq!(cmds[1].text, "echo done");
@@ -337,7 +339,7 @@ mod tests {
 
     #[test]
     fn prompts_are_removed() {
-        let cmds = split_commands("$ cf apps\n", 0);
+        let cmds = split_commands("$ cf apps\n", &OffsetMap::contiguous(0));
         assert_eq!(cmds[0].text, "cf apps");
         assert_eq!(cmds[0].offset, 2);
     }

@@ -21,7 +21,7 @@ use super::{Condition, Runbook, Section, Step, StepBlock, StepKind};
 use crate::annotation::Annotation;
 use crate::frontmatter::{self, FrontMatter};
 use crate::markdown::{self, Block, Document, Paragraph, Problem};
-use crate::source::{SourceFile, Span};
+use crate::source::{OffsetMap, SourceFile, Span};
 
 /// Build the steps of a parsed document.
 pub fn extract(source: SourceFile, document: Document) -> Runbook {
@@ -246,9 +246,10 @@ impl Extractor<'_> {
             allow: ann.allow.clone(),
             span: block.span,
             content_start: code.content_start,
+            map: code.map.clone(),
         };
         match kind {
-            BlockKind::Command => sb.commands = classify::split_commands(&code.content, code.content_start),
+            BlockKind::Command => sb.commands = classify::split_commands(&code.content, &code.map),
             BlockKind::File => {
                 sb.file = ann.file.clone().or_else(|| {
                     intro_para.and_then(|p| {
@@ -377,6 +378,7 @@ impl Extractor<'_> {
                     allow: block.annotation.as_ref().map(|a| a.allow.clone()).unwrap_or_default(),
                     span: c.span,
                     content_start: offset,
+                    map: OffsetMap::contiguous(offset),
                 }
             })
             .collect()

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::frontmatter::FrontMatter;
 use crate::markdown::{Document, Problem};
-use crate::source::{SourceFile, Span};
+use crate::source::{OffsetMap, SourceFile, Span};
 
 /// A parsed runbook: its document, declarations and steps.
 #[derive(Debug)]
@@ -156,4 +156,7 @@ pub struct StepBlock {
     /// Byte offset of the block's first content line.
     #[serde(skip)]
     pub content_start: usize,
+    /// `text` offsets → source offsets.
+    #[serde(skip)]
+    pub map: OffsetMap,
 }
