@@ -38,13 +38,14 @@ pub struct Diagnostic {
     /// Rule code (`RB201`), when a lint rule produced it.
     pub code: Option<&'static str>,
     pub message: String,
-    pub span: Span,
+    /// `None` for findings about the invocation rather than a place in the file.
+    pub span: Option<Span>,
     pub help: Option<String>,
 }
 
 impl Diagnostic {
     pub fn warning(message: impl Into<String>, span: Span) -> Self {
-        Diagnostic { severity: Severity::Warning, code: None, message: message.into(), span, help: None }
+        Diagnostic { severity: Severity::Warning, code: None, message: message.into(), span: Some(span), help: None }
     }
 }
 
@@ -89,14 +90,20 @@ pub fn render_human(src: &SourceFile, d: &Diagnostic, styles: Styles) -> String 
     let code = d.code.map(|c| format!("[{c}]")).unwrap_or_default();
     let e = styles.emphasis;
     let _ = writeln!(out, "{level}{}{code}{level:#}{e}: {}{e:#}", d.severity.as_str(), d.message);
-    let at = src.line_col(d.span.start);
     let g = styles.gutter;
+    let Some(span) = d.span else {
+        if let Some(help) = &d.help {
+            let _ = writeln!(out, "  {g}={g:#} {e}help{e:#}: {help}");
+        }
+        return out;
+    };
+    let at = src.line_col(span.start);
     let width = at.line.to_string().len();
     let pad = " ".repeat(width);
     let _ = writeln!(out, "{pad}{g}-->{g:#} {}:{at}", src.path.display());
     let line = src.line_text(at.line);
-    if !(src.text.is_empty() && d.span.is_empty()) {
-        let end = if d.span.is_empty() { d.span.start } else { d.span.end };
+    if !(src.text.is_empty() && span.is_empty()) {
+        let end = if span.is_empty() { span.start } else { span.end };
         let end_at = src.line_col(end);
         let caret_end = if end_at.line == at.line { end_at.column } else { line.chars().count() + 1 };
         let carets = caret_end.saturating_sub(at.column).max(1);

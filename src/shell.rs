@@ -22,8 +22,19 @@ pub fn words(text: &str) -> Vec<Vec<Word>> {
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        if c == b' ' || c == b'\t' || c == b'\n' || c == b'\r' {
+        if c == b'\n' {
             i += 1;
+            if commands.last().is_some_and(|c| !c.is_empty()) {
+                commands.push(Vec::new());
+            }
+            continue;
+        }
+        if c == b' ' || c == b'\t' || c == b'\r' {
+            i += 1;
+            continue;
+        }
+        if c == b'\\' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 2;
             continue;
         }
         if c == b'#' {
@@ -164,11 +175,15 @@ mod tests {
         assert_eq!(texts("cf a 'x y' \"z\\\"w\" | grep q"), [vec!["cf", "a", "x y", "z\"w"], vec!["grep", "q"]]);
         assert_eq!(texts("cd d && cf push"), [vec!["cd", "d"], vec!["cf", "push"]]);
         assert_eq!(texts("(cd d && cf push X)"), [vec!["cd", "d"], vec!["cf", "push", "X"]]);
+        assert_eq!(texts("cf a\ncf b \\\n  c"), [vec!["cf", "a"], vec!["cf", "b", "c"]]);
     }
 
     #[test]
     fn angle_placeholders_are_words_not_redirections() {
-        assert_eq!(texts("cf create-space <SPACE NAME> -o <ORG>"), [vec!["cf", "create-space", "<SPACE NAME>", "-o", "<ORG>"]]);
+        assert_eq!(
+            texts("cf create-space <SPACE NAME> -o <ORG>"),
+            [vec!["cf", "create-space", "<SPACE NAME>", "-o", "<ORG>"]]
+        );
         assert_eq!(texts("cat < in.txt > out.txt"), [vec!["cat"]]);
     }
 

@@ -49,7 +49,8 @@ pub struct FlagSpec {
 }
 
 static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| {
-    let mut g: Grammar = serde_json::from_str(include_str!("commands.json")).expect("embedded cf grammar is valid JSON");
+    let mut g: Grammar =
+        serde_json::from_str(include_str!("commands.json")).expect("embedded cf grammar is valid JSON");
     g.aliases = g
         .commands
         .iter()

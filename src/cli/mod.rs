@@ -5,6 +5,7 @@
 //! 1 findings or failures at the requested level, 2 unusable input or usage, 130 interrupted.
 
 mod steps;
+mod vars;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +35,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// List placeholders and choices: uses, glossary, kind, secrecy, value and its origin.
+    Vars {
+        /// The Markdown runbook.
+        file: PathBuf,
+        #[command(flatten)]
+        values: ValueArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+/// Where values come from (later sources win): `RUNBOOK_VAR_<NAME>` in the environment, then
+/// each `--vars` file in order, then each `--set`.
+#[derive(Debug, Clone, clap::Args)]
+struct ValueArgs {
+    /// A values file: `.env` lines, `.json` or `.toml` (by extension). Repeatable.
+    #[arg(long = "vars", value_name = "FILE")]
+    vars: Vec<PathBuf>,
+    /// A value: `NAME=VALUE`, `NAME=@FILE` (read from a file) or `NAME=-` (read from stdin). Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -81,6 +104,66 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             write_stdout(&text);
             Ok(Status::Success)
         }
+        Command::Vars { file, values, format } => {
+            let runbook = Runbook::from_source(SourceFile::read(&file)?);
+            let given = values.resolve()?;
+            let params = crate::params::analyse(&runbook);
+            let (bindings, choices, value_findings) = crate::params::bind(&params, &given);
+            let mut findings = params.findings.clone();
+            findings.extend(value_findings);
+            report_problems(&runbook);
+            // Missing values are listed, not warned about: `plan` fails on them.
+            let warnings: Vec<_> =
+                findings.iter().filter(|f| f.kind != crate::params::FindingKind::MissingValue).cloned().collect();
+            report_findings(&runbook, &warnings);
+            let report = vars::Report {
+                runbook: &runbook,
+                params: &params,
+                bindings: &bindings,
+                choices: &choices,
+                findings: &findings,
+            };
+            let text = match format {
+                Format::Human => vars::human(&report),
+                Format::Json => vars::json(&report),
+            };
+            write_stdout(&text);
+            let invalid = bindings.iter().chain(&choices).any(|b| !b.valid());
+            Ok(if invalid { Status::Findings } else { Status::Success })
+        }
+    }
+}
+
+impl ValueArgs {
+    /// Merge every source by precedence.
+    fn resolve(&self) -> Result<Vec<crate::params::values::Given>, crate::Error> {
+        use crate::params::values;
+        let mut sources = vec![values::from_env(std::env::vars_os())?];
+        for path in &self.vars {
+            sources.push(values::read_vars_file(path)?);
+        }
+        let mut stdin = std::io::stdin();
+        let mut sets = Vec::new();
+        for arg in &self.set {
+            sets.push(values::parse_set(arg, &mut stdin)?);
+        }
+        sources.push(sets);
+        Ok(values::merge(&sources).0)
+    }
+}
+
+/// Placeholder findings go to stderr as warnings, named by their kind.
+fn report_findings(runbook: &Runbook, findings: &[crate::params::Finding]) {
+    let mut err = anstream::stderr();
+    for f in findings {
+        let d = Diagnostic {
+            severity: diagnostic::Severity::Warning,
+            code: Some(f.kind.as_str()),
+            message: f.message.clone(),
+            span: (f.span != crate::Span::default()).then_some(f.span),
+            help: f.help.clone(),
+        };
+        let _ = write!(err, "{}", diagnostic::render_human(&runbook.source, &d, Styles::colored()));
     }
 }
 

@@ -296,7 +296,8 @@ impl Builder<'_> {
             });
         }
         let map = OffsetMap::for_lines(self.text, &c.content, content_start);
-        let block = CodeBlock { fenced: c.fenced, info: c.info, lang, content: c.content, content_start, map, unterminated };
+        let block =
+            CodeBlock { fenced: c.fenced, info: c.info, lang, content: c.content, content_start, map, unterminated };
         self.push_annotated(BlockKind::Code(block), span, ann);
     }
 

@@ -63,7 +63,12 @@ mod tests {
         let names: Vec<(&str, &str)> = entries.iter().map(|e| (e.name.as_str(), e.spelling.as_str())).collect();
         assert_eq!(
             names,
-            [("SERVICE_NAME", "SERVICE_NAME"), ("APP_NAME", "APP_NAME"), ("SPACE_NAME", "SPACE NAME"), ("DOMAIN", "DOMAIN")]
+            [
+                ("SERVICE_NAME", "SERVICE_NAME"),
+                ("APP_NAME", "APP_NAME"),
+                ("SPACE_NAME", "SPACE NAME"),
+                ("DOMAIN", "DOMAIN")
+            ]
         );
         assert_eq!(entries[0].text, "Unique identifier for the bucket.");
         assert!(entries[3].text.ends_with("cf domains"));

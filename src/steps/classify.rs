@@ -234,7 +234,8 @@ pub fn split_commands(content: &str, map: &OffsetMap) -> Vec<Command> {
                     Some(b) => (b, 2),
                     None => (body, 0),
                 };
-                current = Some(Command { text: body.to_string(), offset: map.to_source(line_start + lead + skip), line: 0 });
+                current =
+                    Some(Command { text: body.to_string(), offset: map.to_source(line_start + lead + skip), line: 0 });
             }
         }
         if let Some(cap) = HEREDOC.captures(body) {

@@ -11,8 +11,9 @@ mod classify;
 mod extract;
 mod prose;
 
-pub use classify::{BlockKind, Command, split_commands};
+pub use classify::{BlockKind, Command, looks_like_command, split_commands};
 pub use extract::extract;
+pub use prose::is_file_name;
 
 use serde::Serialize;
 
