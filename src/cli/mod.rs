@@ -156,8 +156,13 @@ impl ValueArgs {
 fn report_findings(runbook: &Runbook, findings: &[crate::params::Finding]) {
     let mut err = anstream::stderr();
     for f in findings {
+        let severity = if f.kind == crate::params::FindingKind::InvalidValue {
+            diagnostic::Severity::Error
+        } else {
+            diagnostic::Severity::Warning
+        };
         let d = Diagnostic {
-            severity: diagnostic::Severity::Warning,
+            severity,
             code: Some(f.kind.as_str()),
             message: f.message.clone(),
             span: (f.span != crate::Span::default()).then_some(f.span),

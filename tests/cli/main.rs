@@ -5,3 +5,4 @@ mod readme;
 mod reference_guide;
 mod steps;
 mod support;
+mod vars;
