@@ -19,6 +19,7 @@ use crate::source::{SourceFile, Span};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    Info,
     Warning,
     Error,
 }
@@ -26,8 +27,18 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
         }
     }
 }
@@ -86,6 +97,7 @@ pub fn render_human(src: &SourceFile, d: &Diagnostic, styles: Styles) -> String 
     let level = match d.severity {
         Severity::Error => styles.error,
         Severity::Warning => styles.warning,
+        Severity::Info => styles.emphasis,
     };
     let code = d.code.map(|c| format!("[{c}]")).unwrap_or_default();
     let e = styles.emphasis;

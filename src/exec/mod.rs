@@ -1,0 +1,3 @@
+//! The only module that spawns processes.
+
+pub mod python_check;

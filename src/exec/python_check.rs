@@ -1,0 +1,1 @@
+//! The Python syntax pre-pass for `check`.

@@ -1,0 +1,1 @@
+//! Rule selection: `--select`/`--ignore` by code, prefix or name, and `runbook.toml`.

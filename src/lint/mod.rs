@@ -1,0 +1,178 @@
+//! The linter: a registry of pure rules over a [`LintContext`], rule selection, inline
+//! suppression, and the run that turns rule output into ordered [`Diagnostic`]s.
+//!
+//! Owns: the [`Rule`] type and the registry (`rules::ALL`), selection (`--select`, `--ignore`,
+//! `runbook.toml`), `<!-- runbook: allow … -->` suppression (and the finding for a suppression
+//! that suppresses nothing). Never does I/O, prints or spawns: the Python pre-pass results arrive
+//! in the context, computed by `exec`.
+
+pub mod config;
+pub mod rules;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::params::{Binding, Params};
+use crate::source::Span;
+use crate::steps::Runbook;
+
+/// Rule groups, by the hundreds digit of the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    /// RB1xx: document structure and links.
+    Structure,
+    /// RB2xx: placeholders and values.
+    Placeholders,
+    /// RB3xx: embedded config (YAML/JSON/TOML, cf manifest, workflows) and binding policy.
+    Config,
+    /// RB4xx: commands (cf grammar, shell safety).
+    Commands,
+    /// RB5xx: secrets.
+    Secrets,
+    /// RB6xx: Python snippets.
+    Python,
+}
+
+impl Group {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Structure => "structure",
+            Group::Placeholders => "placeholders",
+            Group::Config => "config",
+            Group::Commands => "commands",
+            Group::Secrets => "secrets",
+            Group::Python => "python",
+        }
+    }
+}
+
+/// One lint rule. Its `check` is pure: it reads the context and reports findings.
+pub struct Rule {
+    /// `RB401`.
+    pub code: &'static str,
+    /// Kebab-case name of the flagged pattern (`unknown-cf-command`).
+    pub name: &'static str,
+    pub group: Group,
+    pub severity: Severity,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// Markdown with the headings `## What it checks`, `## Why it matters`, `## Example`,
+    /// `## Use instead`.
+    pub doc: &'static str,
+    pub check: fn(&LintContext<'_>, &mut Report),
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+/// Everything a rule may look at.
+pub struct LintContext<'a> {
+    pub runbook: &'a Runbook,
+    pub params: &'a Params,
+    /// Values a run would use (from `--vars`, `--set`, environment, defaults), per placeholder,
+    /// in the order of `params.placeholders`.
+    pub bindings: &'a [Binding],
+    /// Results of the Python syntax pre-pass, one per Python block.
+    pub python: &'a [PythonResult],
+    /// Apps whose service bindings must be read-only (front matter and `runbook.toml`).
+    pub read_only_apps: &'a [String],
+}
+
+impl LintContext<'_> {
+    /// The value a run would use for a placeholder, if given.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        let i = self.params.placeholders.iter().position(|p| p.name == name)?;
+        self.bindings.get(i)?.value.as_deref()
+    }
+}
+
+/// Outcome of compiling one Python block (filled by the pre-pass in `exec`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PythonResult {
+    /// Step index and block index within the step.
+    pub step: usize,
+    pub block: usize,
+    /// `None` when the block compiles.
+    pub error: Option<PythonError>,
+    /// The check was the coarse tree-sitter fallback, not `compile()`.
+    pub coarse: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PythonError {
+    pub message: String,
+    /// Byte span in the Markdown file.
+    pub span: Span,
+}
+
+/// What one rule found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+    /// A related place (e.g. the sentence that states a policy) with a note.
+    pub note: Option<(String, Span)>,
+    /// Overrides the rule's severity for this finding (e.g. `info` for a documented example key).
+    pub severity: Option<Severity>,
+}
+
+/// Collects a rule's findings.
+#[derive(Default, Debug)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Report a finding; returns it so that help, note or severity can be added.
+    pub fn add(&mut self, span: Span, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding { span, message: message.into(), help: None, note: None, severity: None });
+        self.findings.last_mut().expect("just pushed")
+    }
+}
+
+impl Finding {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn note(&mut self, note: impl Into<String>, span: Span) -> &mut Self {
+        self.note = Some((note.into(), span));
+        self
+    }
+
+    pub fn severity(&mut self, severity: Severity) -> &mut Self {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+/// A rule's finding, stamped with the rule: what renderers consume.
+#[derive(Clone, Debug)]
+pub struct Lint {
+    pub rule: &'static Rule,
+    pub diagnostic: Diagnostic,
+    pub note: Option<(String, Span)>,
+}
+
+/// Run one rule over a Markdown text, with no values and no Python pre-pass: for unit tests
+/// of rules.
+pub fn check_text(text: &str, rule: &Rule) -> Vec<Finding> {
+    check_text_with(text, rule, &[])
+}
+
+/// Like [`check_text`], with Python pre-pass results.
+pub fn check_text_with(text: &str, rule: &Rule, python: &[PythonResult]) -> Vec<Finding> {
+    let runbook = Runbook::from_source(crate::source::SourceFile::new("test.md", text));
+    let params = crate::params::analyse(&runbook);
+    let (bindings, _, _) = crate::params::bind(&params, &[]);
+    let read_only_apps: Vec<String> =
+        runbook.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
+    let ctx = LintContext { runbook: &runbook, params: &params, bindings: &bindings, python, read_only_apps: &read_only_apps };
+    let mut report = Report::default();
+    (rule.check)(&ctx, &mut report);
+    report.findings
+}

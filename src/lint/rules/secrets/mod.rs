@@ -1,0 +1,8 @@
+//! Rules of the `secrets` group.
+
+use crate::lint::Rule;
+
+/// The rules of this group.
+pub fn rules() -> Vec<&'static Rule> {
+    vec![]
+}
