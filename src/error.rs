@@ -24,6 +24,12 @@ pub enum Error {
     /// A `--set` argument that cannot be used. The message never holds the value.
     #[error("--set {name}: {message}")]
     BadSet { name: String, message: String },
+    /// A rule selector (`--select`, `--ignore`, `runbook.toml`, `runbook rules X`) naming no rule.
+    #[error("unknown rule `{name}`: {message}")]
+    UnknownRule { name: String, message: String },
+    /// A `runbook.toml` that cannot be used.
+    #[error("{}:{line}: {message}", path.display())]
+    BadConfig { path: PathBuf, line: usize, message: String },
 }
 
 impl Error {

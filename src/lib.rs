@@ -7,6 +7,7 @@ pub mod annotation;
 pub mod cf;
 pub mod cli;
 pub mod diagnostic;
+pub mod embedded;
 pub mod error;
 pub mod exec;
 pub mod frontmatter;

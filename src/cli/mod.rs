@@ -4,6 +4,7 @@
 //! Exit codes (one table for every command, see the README): 0 success (warnings allowed),
 //! 1 findings or failures at the requested level, 2 unusable input or usage, 130 interrupted.
 
+mod check;
 mod steps;
 mod vars;
 
@@ -34,6 +35,40 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Lint runbooks: structure, placeholders, embedded config, commands, secrets, Python.
+    Check {
+        /// Markdown runbooks (processed in parallel, reported in the order given).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = check::CheckFormat::Human)]
+        format: check::CheckFormat,
+        /// Run only these rules: codes (`RB401`), prefixes (`RB4`) or names; comma-separated or repeated.
+        #[arg(long, value_delimiter = ',', value_name = "RULES")]
+        select: Vec<String>,
+        /// Skip these rules: codes, prefixes or names.
+        #[arg(long, value_delimiter = ',', value_name = "RULES")]
+        ignore: Vec<String>,
+        /// Fail (exit 1) on warnings too: `--deny warnings`.
+        #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
+        deny: Option<String>,
+        /// Configuration file (default: `runbook.toml` beside each runbook).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Skip the `python3` syntax pre-pass and use the coarse built-in check.
+        #[arg(long)]
+        no_python: bool,
+        /// The Python interpreter for the syntax pre-pass.
+        #[arg(long, value_name = "PROGRAM", default_value = "python3")]
+        python: String,
+        #[command(flatten)]
+        values: ValueArgs,
+    },
+    /// List the lint rules, or show one rule's documentation.
+    Rules {
+        /// A rule code or name.
+        rule: Option<String>,
     },
     /// List placeholders and choices: uses, glossary, kind, secrecy, value and its origin.
     Vars {
@@ -102,6 +137,28 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
                 Format::Json => steps::json(&runbook),
             };
             write_stdout(&text);
+            Ok(Status::Success)
+        }
+        Command::Check { files, format, select, ignore, deny, config, no_python, python, values } => {
+            let given = values.resolve()?;
+            let opts = check::Options {
+                files,
+                format,
+                select,
+                ignore,
+                deny_warnings: deny.is_some(),
+                config,
+                no_python,
+                python,
+            };
+            let outcome = check::run(&opts, &given)?;
+            let mut err = anstream::stderr();
+            let _ = err.write_all(outcome.stderr.as_bytes());
+            write_stdout(&outcome.stdout);
+            Ok(if outcome.failed { Status::Findings } else { Status::Success })
+        }
+        Command::Rules { rule } => {
+            write_stdout(&check::rules_text(rule.as_deref())?);
             Ok(Status::Success)
         }
         Command::Vars { file, values, format } => {

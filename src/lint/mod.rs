@@ -176,3 +176,107 @@ pub fn check_text_with(text: &str, rule: &Rule, python: &[PythonResult]) -> Vec<
     (rule.check)(&ctx, &mut report);
     report.findings
 }
+
+/// Run every selected rule, apply `allow` suppressions, report suppressions that suppress
+/// nothing, and order the result by position, then code.
+pub fn run(ctx: &LintContext<'_>, selection: &config::Selection) -> Vec<Lint> {
+    let mut allows = suppressions(ctx.runbook);
+    let mut out = Vec::new();
+    let mut ran: Vec<&'static Rule> = Vec::new();
+    for rule in rules::all() {
+        if rule.code == rules::meta::UNUSED_SUPPRESSION.code {
+            continue;
+        }
+        let Some(severity) = selection.severity(rule) else { continue };
+        ran.push(rule);
+        let mut report = Report::default();
+        (rule.check)(ctx, &mut report);
+        for f in report.findings {
+            if let Some(a) = allows.iter_mut().find(|a| a.covers(f.span) && a.names(rule)) {
+                a.used = true;
+                continue;
+            }
+            out.push(lint(rule, severity, f));
+        }
+    }
+    if let Some(severity) = selection.severity(&rules::meta::UNUSED_SUPPRESSION) {
+        let all = rules::all();
+        for a in allows.iter().filter(|a| !a.used) {
+            let known = all.iter().any(|r| a.names(r));
+            // A suppression for a rule that did not run (not selected) is not judged.
+            if known && !ran.iter().any(|r| a.names(r)) {
+                continue;
+            }
+            let message = if known {
+                format!("`allow {}` suppresses nothing here", a.rule)
+            } else {
+                format!("`allow {}` names no rule", a.rule)
+            };
+            let finding = Finding {
+                span: a.annotation,
+                message,
+                help: Some("remove it, or move it to the line before the block it is meant for".into()),
+                note: None,
+                severity: None,
+            };
+            out.push(lint(&rules::meta::UNUSED_SUPPRESSION, severity, finding));
+        }
+    }
+    out.sort_by(|a, b| {
+        let (sa, sb) = (a.diagnostic.span.unwrap_or_default(), b.diagnostic.span.unwrap_or_default());
+        (sa.start, a.rule.code, sa.end).cmp(&(sb.start, b.rule.code, sb.end))
+    });
+    out.dedup_by(|a, b| a.rule.code == b.rule.code && a.diagnostic.span == b.diagnostic.span && a.diagnostic.message == b.diagnostic.message);
+    out
+}
+
+fn lint(rule: &'static Rule, severity: Severity, f: Finding) -> Lint {
+    let severity = f.severity.map_or(severity, |s| s.min(severity));
+    Lint {
+        rule,
+        diagnostic: Diagnostic { severity, code: Some(rule.code), message: f.message, span: Some(f.span), help: f.help },
+        note: f.note,
+    }
+}
+
+/// One `allow RULE` directive and the source it covers.
+struct Allow {
+    rule: String,
+    annotation: Span,
+    scope: Span,
+    used: bool,
+}
+
+impl Allow {
+    fn covers(&self, span: Span) -> bool {
+        self.scope.start <= span.start && span.start <= self.scope.end
+    }
+
+    fn names(&self, rule: &Rule) -> bool {
+        self.rule.eq_ignore_ascii_case(rule.name)
+            || (self.rule.len() >= 3 && rule.code.to_ascii_uppercase().starts_with(&self.rule.to_ascii_uppercase()))
+    }
+}
+
+/// `allow` directives: a fence's covers the fence; a paragraph's or item's covers its step.
+fn suppressions(rb: &Runbook) -> Vec<Allow> {
+    let mut out = Vec::new();
+    for block in &rb.document.blocks {
+        let Some(ann) = block.annotation.as_deref() else { continue };
+        if ann.allow.is_empty() {
+            continue;
+        }
+        let step = rb.steps.iter().find(|s| s.span.start == block.span.start);
+        let scope = match (&block.kind, step) {
+            (crate::markdown::BlockKind::Code(_), _) | (_, None) => block.span,
+            (_, Some(s)) => {
+                let end = s.blocks.iter().map(|b| b.span.end).chain(s.prose.iter().map(|p| p.end)).fold(s.span.end, usize::max);
+                Span::new(s.span.start, end)
+            }
+        };
+        for rule in &ann.allow {
+            out.push(Allow { rule: rule.clone(), annotation: ann.span, scope, used: false });
+        }
+    }
+    out
+}

@@ -138,7 +138,7 @@ impl Builder<'_> {
                 self.flush_inline();
                 let list = self.list_stack.last().copied().unwrap_or(0);
                 let number = if self.doc.lists.get(list).is_some_and(|l| l.ordered) {
-                    printed_number(&self.text[span.start..span.end.min(span.start + 24)])
+                    printed_number(self.text.get(span.start..span.end).unwrap_or(""))
                 } else {
                     None
                 };
@@ -358,7 +358,7 @@ fn front_matter(text: &str) -> Option<FrontMatterBlock> {
 
 /// The number printed before `.` or `)` at the start of an ordered list item.
 fn printed_number(src: &str) -> Option<u64> {
-    let s = src.trim_start();
+    let s = src.trim_start_matches([' ', '\t']);
     let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
     let rest = &s[digits.len()..];
     if digits.is_empty() || !(rest.starts_with('.') || rest.starts_with(')')) {
@@ -425,6 +425,13 @@ mod tests {
         let doc = parse("1. a\n1. b\n1. c\n");
         let numbers: Vec<_> = doc.items.iter().map(|i| i.number).collect();
         assert_eq!(numbers, [Some(1), Some(1), Some(1)]);
+    }
+
+    #[test]
+    fn multi_byte_text_near_an_item_marker() {
+        let doc = parse("1. ……………………………………\n2. é\n");
+        let numbers: Vec<_> = doc.items.iter().map(|i| i.number).collect();
+        assert_eq!(numbers, [Some(1), Some(2)]);
     }
 
     #[test]

@@ -406,7 +406,12 @@ fn check_roles(rb: &Runbook, params: &mut Params) {
         }
         let key = (rb.steps[si].section.clone(), role.role.clone(), family(&role.command).to_string());
         match seen.get(&key) {
-            Some((other, first)) if *other != u.name && !(role.command.starts_with("create-")) => {
+            // A near-miss spelling is reported as such, not as a second name.
+            Some((other, first))
+                if *other != u.name
+                    && !role.command.starts_with("create-")
+                    && strsim::damerau_levenshtein(other, &u.name) > 2 =>
+            {
                 params.findings.push(Finding {
                     kind: FindingKind::TwoNamesOneThing,
                     name: u.name.clone(),

@@ -1,8 +1,12 @@
 //! CLI tests: one binary, one module per area. Every test runs the real `runbook` binary.
 
+mod check;
 mod errors;
 mod readme;
+mod recall;
+mod reference_check;
 mod reference_guide;
+mod rules;
 mod steps;
 mod support;
 mod vars;

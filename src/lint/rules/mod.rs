@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod meta;
 pub mod placeholders;
 pub mod python;
 pub mod secrets;
@@ -12,7 +13,7 @@ use super::Rule;
 
 /// Every rule, ordered by code.
 pub fn all() -> Vec<&'static Rule> {
-    let mut v: Vec<&'static Rule> = Vec::new();
+    let mut v: Vec<&'static Rule> = vec![&meta::UNUSED_SUPPRESSION, &meta::INVALID_RUNBOOK_SYNTAX];
     v.extend(structure::rules());
     v.extend(placeholders::rules());
     v.extend(config::rules());

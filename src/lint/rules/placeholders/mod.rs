@@ -1,8 +1,31 @@
-//! Rules of the `placeholders` group.
+//! Placeholder rules (RB2xx): the findings of the `params` stage, one rule each, plus values
+//! that are invalid for their kind.
 
-use crate::lint::Rule;
+mod invalid_value;
+mod undefined_placeholder;
+mod unused_definition;
+mod inconsistent_spelling;
+mod placeholder_with_whitespace;
+mod near_miss_placeholder;
+mod two_names_one_thing;
+mod one_name_two_things;
+mod undefined_choice;
+mod unknown_kind;
+
+use crate::lint::{LintContext, Report, Rule};
+use crate::params::FindingKind;
 
 /// The rules of this group.
 pub fn rules() -> Vec<&'static Rule> {
-    vec![]
+    vec![&undefined_placeholder::RULE, &unused_definition::RULE, &inconsistent_spelling::RULE, &placeholder_with_whitespace::RULE, &near_miss_placeholder::RULE, &two_names_one_thing::RULE, &one_name_two_things::RULE, &undefined_choice::RULE, &unknown_kind::RULE, &invalid_value::RULE]
+}
+
+/// Report the `params` findings of one kind.
+fn report_findings(ctx: &LintContext<'_>, report: &mut Report, kind: FindingKind) {
+    for f in ctx.params.findings.iter().filter(|f| f.kind == kind) {
+        let finding = report.add(f.span, f.message.clone());
+        if let Some(help) = &f.help {
+            finding.help(help.clone());
+        }
+    }
 }

@@ -151,3 +151,34 @@ mod tests {
         assert_eq!(render_human(&src, &d, Styles::plain()), "warning: no steps found in this file\n --> e.md:1:1\n");
     }
 }
+
+pub mod concise;
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod sarif;
+
+/// One checked file and its findings, as the renderers consume them.
+pub struct FileReport<'a> {
+    pub source: &'a SourceFile,
+    pub lints: &'a [crate::lint::Lint],
+}
+
+/// 1-based start and end (line, column) of a lint, in characters.
+pub fn range(src: &SourceFile, d: &Diagnostic) -> (crate::source::LineCol, crate::source::LineCol) {
+    let span = d.span.unwrap_or_default();
+    (src.line_col(span.start), src.line_col(span.end))
+}
+
+/// A lint rendered rustc-style, with its note (the place a policy is stated) when it has one.
+pub fn render_lint_human(src: &SourceFile, lint: &crate::lint::Lint, styles: Styles) -> String {
+    let mut out = render_human(src, &lint.diagnostic, styles);
+    if let Some((note, span)) = &lint.note {
+        let at = src.line_col(span.start);
+        let pad = " ".repeat(src.line_col(lint.diagnostic.span.unwrap_or_default().start).line.to_string().len());
+        let g = styles.gutter;
+        let e = styles.emphasis;
+        let _ = writeln!(out, "{pad} {g}={g:#} {e}note{e:#}: {note} ({}:{at})", src.path.display());
+    }
+    out
+}
