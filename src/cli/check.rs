@@ -44,7 +44,8 @@ pub fn run(opts: &Options, given: &[Given]) -> Result<Outcome, crate::Error> {
     for path in &opts.files {
         sources.push(SourceFile::read(path)?);
     }
-    let configs: Vec<Config> = sources.iter().map(|s| load_config(opts.config.as_deref(), &s.path)).collect::<Result<_, _>>()?;
+    let configs: Vec<Config> =
+        sources.iter().map(|s| load_config(opts.config.as_deref(), &s.path)).collect::<Result<_, _>>()?;
     for cfg in &configs {
         let mut sel = cfg.selection.clone();
         sel.merge_cli(&opts.select, &opts.ignore);
@@ -91,7 +92,8 @@ fn lint_one(rb: &Runbook, cfg: &Config, python: &[PythonResult], opts: &Options,
     let mut read_only_apps: Vec<String> =
         rb.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
     read_only_apps.extend(cfg.read_only_apps.iter().map(|a| crate::params::canonical(a)));
-    let ctx = LintContext { runbook: rb, params: &params, bindings: &bindings, python, read_only_apps: &read_only_apps };
+    let ctx =
+        LintContext { runbook: rb, params: &params, bindings: &bindings, python, read_only_apps: &read_only_apps };
     let mut selection = cfg.selection.clone();
     selection.merge_cli(&opts.select, &opts.ignore);
     lint::run(&ctx, &selection)
@@ -158,12 +160,22 @@ pub fn rules_text(rule: Option<&str>) -> Result<String, crate::Error> {
     match rule {
         None => {
             for r in rules::all() {
-                let _ = writeln!(out, "{:<6} {:<34} {:<8} {:<13} {}", r.code, r.name, r.severity.as_str(), r.group.as_str(), r.summary);
+                let _ = writeln!(
+                    out,
+                    "{:<6} {:<34} {:<8} {:<13} {}",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.group.as_str(),
+                    r.summary
+                );
             }
         }
         Some(name) => {
-            let r = rules::find(name)
-                .ok_or_else(|| crate::Error::UnknownRule { name: name.to_string(), message: "see `runbook rules`".into() })?;
+            let r = rules::find(name).ok_or_else(|| crate::Error::UnknownRule {
+                name: name.to_string(),
+                message: "see `runbook rules`".into(),
+            })?;
             let _ = writeln!(out, "# {} `{}`\n", r.code, r.name);
             let _ = writeln!(out, "Group: {}. Default severity: {}.\n", r.group.as_str(), r.severity.as_str());
             let _ = writeln!(out, "{}\n", r.summary);

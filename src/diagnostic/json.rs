@@ -53,7 +53,12 @@ struct Note<'a> {
 
 pub fn summary(files: &[FileReport<'_>]) -> Summary {
     let count = |s: Severity| files.iter().flat_map(|f| f.lints).filter(|l| l.diagnostic.severity == s).count();
-    Summary { files: files.len(), errors: count(Severity::Error), warnings: count(Severity::Warning), infos: count(Severity::Info) }
+    Summary {
+        files: files.len(),
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+    }
 }
 
 pub fn render(files: &[FileReport<'_>]) -> String {

@@ -24,7 +24,8 @@ pub fn render(files: &[FileReport<'_>]) -> String {
                 "    <testcase name=\"{}:{}:{} {}\" classname=\"runbook.{}\">",
                 path, start.line, start.column, l.rule.code, l.rule.name
             );
-            let mut body = format!("{}:{}:{}: {}", f.source.path.display(), start.line, start.column, l.diagnostic.message);
+            let mut body =
+                format!("{}:{}:{}: {}", f.source.path.display(), start.line, start.column, l.diagnostic.message);
             if let Some(help) = &l.diagnostic.help {
                 let _ = write!(body, "\nhelp: {help}");
             }

@@ -274,6 +274,15 @@ mod tests {
     }
 
     #[test]
+    fn crlf_line_endings() {
+        let text = "# G\r\n\r\n```python\r\nimport os\r\nx = (1,\r\n```\r\n";
+        let rb = runbook(text);
+        let results = check(&rb, "python3").expect("python3 runs");
+        let e = results[0].error.as_ref().expect("never closed");
+        assert_eq!(at(&rb, e.span), (5, 5, "("));
+    }
+
+    #[test]
     fn batches_several_files() {
         let a = runbook(INDENTED);
         let b = runbook("# B\n\n```python\nprint('ok')\n```\n\n```py\nif x:\npass\n```\n");

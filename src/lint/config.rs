@@ -111,7 +111,8 @@ struct ToolSection {
 
 /// Parse a config file's text. Errors carry the 1-based line when known.
 pub fn parse(text: &str) -> Result<Config, (usize, String)> {
-    let line_of = |e: &toml::de::Error| e.span().map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let line_of =
+        |e: &toml::de::Error| e.span().map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
     let raw: RawConfig = match toml::from_str::<Wrapper>(text) {
         Ok(Wrapper { tool: Some(ToolSection { runbook: Some(v) }) }) => {
             v.try_into().map_err(|e: toml::de::Error| (0, e.message().to_string()))?

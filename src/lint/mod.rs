@@ -171,7 +171,13 @@ pub fn check_text_with(text: &str, rule: &Rule, python: &[PythonResult]) -> Vec<
     let (bindings, _, _) = crate::params::bind(&params, &[]);
     let read_only_apps: Vec<String> =
         runbook.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
-    let ctx = LintContext { runbook: &runbook, params: &params, bindings: &bindings, python, read_only_apps: &read_only_apps };
+    let ctx = LintContext {
+        runbook: &runbook,
+        params: &params,
+        bindings: &bindings,
+        python,
+        read_only_apps: &read_only_apps,
+    };
     let mut report = Report::default();
     (rule.check)(&ctx, &mut report);
     report.findings
@@ -226,7 +232,11 @@ pub fn run(ctx: &LintContext<'_>, selection: &config::Selection) -> Vec<Lint> {
         let (sa, sb) = (a.diagnostic.span.unwrap_or_default(), b.diagnostic.span.unwrap_or_default());
         (sa.start, a.rule.code, sa.end).cmp(&(sb.start, b.rule.code, sb.end))
     });
-    out.dedup_by(|a, b| a.rule.code == b.rule.code && a.diagnostic.span == b.diagnostic.span && a.diagnostic.message == b.diagnostic.message);
+    out.dedup_by(|a, b| {
+        a.rule.code == b.rule.code
+            && a.diagnostic.span == b.diagnostic.span
+            && a.diagnostic.message == b.diagnostic.message
+    });
     out
 }
 
@@ -234,7 +244,13 @@ fn lint(rule: &'static Rule, severity: Severity, f: Finding) -> Lint {
     let severity = f.severity.map_or(severity, |s| s.min(severity));
     Lint {
         rule,
-        diagnostic: Diagnostic { severity, code: Some(rule.code), message: f.message, span: Some(f.span), help: f.help },
+        diagnostic: Diagnostic {
+            severity,
+            code: Some(rule.code),
+            message: f.message,
+            span: Some(f.span),
+            help: f.help,
+        },
         note: f.note,
     }
 }
@@ -270,7 +286,12 @@ fn suppressions(rb: &Runbook) -> Vec<Allow> {
         let scope = match (&block.kind, step) {
             (crate::markdown::BlockKind::Code(_), _) | (_, None) => block.span,
             (_, Some(s)) => {
-                let end = s.blocks.iter().map(|b| b.span.end).chain(s.prose.iter().map(|p| p.end)).fold(s.span.end, usize::max);
+                let end = s
+                    .blocks
+                    .iter()
+                    .map(|b| b.span.end)
+                    .chain(s.prose.iter().map(|p| p.end))
+                    .fold(s.span.end, usize::max);
                 Span::new(s.span.start, end)
             }
         };

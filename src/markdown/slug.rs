@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn follows_github() {
-        assert_eq!(slugify("Deploying to Gov UK PaaS"), "deploying-to-gov-uk-paas");
+        assert_eq!(slugify("Deploying to the Example PaaS"), "deploying-to-the-example-paas");
         assert_eq!(
             slugify("Refreshing the credentials, which allow for outside access"),
             "refreshing-the-credentials-which-allow-for-outside-access"

@@ -57,7 +57,7 @@ mod tests {
     fn reads_definitions_in_every_form() {
         let rb = Runbook::from_source(SourceFile::new(
             "g.md",
-            "# Key terms\n\nSERVICE_NAME = Unique identifier for the bucket.\n\n`APP_NAME`: the app.\n\n**SPACE NAME** – the space.\n\nDOMAIN = A domain. List them with:\n`cf domains`\n\nJust prose here.\n",
+            "# Key terms\n\nSERVICE_NAME = The bucket service instance.\n\n`APP_NAME`: the app.\n\n**SPACE NAME** – the space.\n\nDOMAIN = A domain. List them with:\n`cf domains`\n\nJust prose here.\n",
         ));
         let entries = super::read(&rb.document, &rb.sections);
         let names: Vec<(&str, &str)> = entries.iter().map(|e| (e.name.as_str(), e.spelling.as_str())).collect();
@@ -70,7 +70,7 @@ mod tests {
                 ("DOMAIN", "DOMAIN")
             ]
         );
-        assert_eq!(entries[0].text, "Unique identifier for the bucket.");
+        assert_eq!(entries[0].text, "The bucket service instance.");
         assert!(entries[3].text.ends_with("cf domains"));
     }
 

@@ -12,7 +12,7 @@
 //!    block or exported by the front matter, names read from the environment in code
 //!    (`os.environ["X"]`, `getenv("X")`), shell variables (`$X`, `${X}`), assignments
 //!    (`STAGE=production`), JSON keys and `${{ secrets.X }}` expressions;
-//! 4. an example value with a run of `X` (`paas-s3-broker-prod-lon-XXXX`) is a placeholder
+//! 4. an example value with a run of `X` (`demo-store-eu-XXXX`) is a placeholder
 //!    named after its role: the JSON key it is the value of anywhere in the runbook
 //!    (`"bucket_name": "…XXXX"` → `BUCKET_NAME`).
 //!
@@ -489,17 +489,13 @@ mod tests {
     #[test]
     fn run_of_x_values_are_named_by_their_json_key() {
         let got = uses(
-            "# S\n\n```bash\ncf env AP\n```\n\n```bash\n{\"bucket_name\": \"paas-s3-broker-prod-lon-XXXX\"}\n```\n\n```python\nb = s3.Bucket(name='paas-s3-broker-prod-lon-XXXX')\n```\n",
+            "# S\n\n```bash\ncf env AP\n```\n\n```bash\n{\"bucket_name\": \"demo-store-eu-XXXX\"}\n```\n\n```python\nb = s3.Bucket(name='demo-store-eu-XXXX')\n```\n",
             &[],
             &[],
         );
         assert_eq!(
             got,
-            pairs(&[
-                ("AP", "AP"),
-                ("BUCKET_NAME", "paas-s3-broker-prod-lon-XXXX"),
-                ("BUCKET_NAME", "paas-s3-broker-prod-lon-XXXX")
-            ])
+            pairs(&[("AP", "AP"), ("BUCKET_NAME", "demo-store-eu-XXXX"), ("BUCKET_NAME", "demo-store-eu-XXXX")])
         );
     }
 

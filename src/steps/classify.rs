@@ -3,8 +3,8 @@
 //! Rules, in order (the first that applies wins):
 //! 1. an annotation (`kind=…`, `file=…`, `of=…`) decides;
 //! 2. Python (`python`, `py`, `python3`) is `code`;
-//! 3. a block whose introducing prose announces output ("The output will look like:", "These
-//!    will be under …") or whose content is data, not commands (`{`, `[`, `NAME: {`), is `output`,
+//! 3. a block whose introducing prose announces output ("The output will look like:", "… will be
+//!    under …") or whose content is data, not commands (`{`, `[`, `NAME: {`), is `output`,
 //!    whatever its fence says;
 //! 4. YAML with a top-level `jobs:` or `on:` key is a GitHub Actions `workflow` (also unfenced);
 //! 5. shell (`bash`, `sh`, `shell`, `zsh`, `console`) is `command`;

@@ -102,17 +102,17 @@ mod tests {
 
     #[test]
     fn conditions() {
-        let a = applies("If a space has not already been created, you will need to create a space using:");
-        assert_eq!(a.condition.as_deref(), Some("a space has not already been created"));
+        let a = applies("If the space does not exist yet, create it with:");
+        assert_eq!(a.condition.as_deref(), Some("the space does not exist yet"));
         assert!(!a.alternative);
-        let a = applies("If using the --no-route flag, you will need to create a route");
-        assert_eq!(a.condition.as_deref(), Some("using the --no-route flag"));
+        let a = applies("If you pushed with the --no-route flag, add a route");
+        assert_eq!(a.condition.as_deref(), Some("you pushed with the --no-route flag"));
     }
 
     #[test]
     fn alternatives() {
-        let a = applies("Note: If using a MAC, this can be done using inline json:");
-        assert_eq!(a.condition.as_deref(), Some("using a MAC"));
+        let a = applies("Note: If on Linux, this can be done with inline JSON:");
+        assert_eq!(a.condition.as_deref(), Some("on Linux"));
         assert!(a.alternative);
         let a = applies("Alternatively, pass the JSON inline:");
         assert_eq!(a, Applies { condition: None, alternative: true });
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn output_announcements() {
         assert!(announces_output("The output will look like:"));
-        assert!(announces_output("These will be under VCAP_SERVICES"));
+        assert!(announces_output("The keys will be under the credentials entry"));
         assert!(!announces_output("Create a json file containing:"));
         assert!(!announces_output("Push the application using:"));
     }

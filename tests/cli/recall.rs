@@ -5,20 +5,45 @@ use crate::support::{Sandbox, root};
 
 /// (rules expected, text to find in `runbook/publication.md`, replacement, extra arguments)
 const SEEDS: &[(&[&str], &str, &str, &[&str])] = &[
-    (&["RB100"], "```bash {kind=command id=restart-app}", "<!-- runbook: allow RB401 -->\n```bash {kind=command id=restart-app}", &[]),
-    (&["RB101"], "   The JSON looks like this (secrets redacted):\n   ```json {kind=output of=service-key}", "   The output will look like this (secrets redacted):\n   ```bash", &[]),
-    (&["RB102"], "3. Add one approval job for each environment:\n   ```yaml {kind=workflow}", "3. Add one approval job for each environment:\n   ```", &[]),
+    (
+        &["RB100"],
+        "```bash {kind=command id=restart-app}",
+        "<!-- runbook: allow RB401 -->\n```bash {kind=command id=restart-app}",
+        &[],
+    ),
+    (
+        &["RB101"],
+        "   The JSON looks like this (secrets redacted):\n   ```json {kind=output of=service-key}",
+        "   The output will look like this (secrets redacted):\n   ```bash",
+        &[],
+    ),
+    (
+        &["RB102"],
+        "3. Add one approval job for each environment:\n   ```yaml {kind=workflow}",
+        "3. Add one approval job for each environment:\n   ```",
+        &[],
+    ),
     (&["RB103"], "(#read-the-bucket-from-python) copies", "(#read-bucket-from-python) copies", &[]),
     (&["RB104"], "- [Set up alerts](#set-up-alerts)\n", "", &[]),
     (&["RB105"], "## Set up logging\n", "## Set up logging\n\n![Log flow](images/log-flow.png)\n", &[]),
     (&["RB106"], "6. Target the organisation", "7. Target the organisation", &[]),
-    (&["RB190"], "cf push APP_NAME --strategy rolling --no-route\n   ```", "cf push APP_NAME --strategy rolling --no-route\n", &[]),
+    (
+        &["RB190"],
+        "cf push APP_NAME --strategy rolling --no-route\n   ```",
+        "cf push APP_NAME --strategy rolling --no-route\n",
+        &[],
+    ),
     (&["RB201"], "cf target -o ORG_NAME -s SPACE_NAME", "cf target -o ORG_NAME -s <TEAM_SPACE>", &[]),
     (&["RB202"], "## Glossary\n\n", "## Glossary\n\nUNUSED_THING = Nothing uses this.\n\n", &[]),
     (&["RB203"], "cf create-route DOMAIN --hostname HOSTNAME", "cf create-route <DOMAIN> --hostname HOSTNAME", &[]),
     (&["RB203", "RB204"], "cf create-space SPACE_NAME -o ORG_NAME", "cf create-space <SPACE NAME> -o ORG_NAME", &[]),
     (&["RB205"], "cf push APP_NAME --strategy rolling\n", "cf push APP_NAEM --strategy rolling\n", &[]),
-    (&["RB206", "RB207"], "cf delete-service-key SERVICE_NAME SERVICE_KEY -f", "cf delete-service-key ROUTE_SERVICE_NAME SERVICE_KEY -f", &[]),
+    (
+        &["RB206", "RB207"],
+        "cf delete-service-key SERVICE_NAME SERVICE_KEY -f",
+        "cf delete-service-key ROUTE_SERVICE_NAME SERVICE_KEY -f",
+        &[],
+    ),
     (&["RB208"], "", "", &["--set", "STAGING_BUCKET=Staging..Bucket"]),
     (&["RB209"], "id=create-space when=CREATE_SPACE", "id=create-space when=MAKE_SPACE", &[]),
     (&["RB210"], "kind: cf-org-name", "kind: cf-organisation", &[]),
@@ -26,25 +51,60 @@ const SEEDS: &[(&[&str], &str, &str, &[&str])] = &[
     (&["RB302"], "memory: 2GB", "memory: 2 gigs", &[]),
     (&["RB303"], "needs: [tech_approval, product_approval]", "needs: [tech_aproval, product_approval]", &[]),
     (&["RB304"], "       environment: GITHUB_ENVIRONMENT\n", "", &[]),
-    (&["RB305"], "runs-on: ubuntu-24.04\n       environment: TECH_ENVIRONMENT", "runs-on: ubuntu-20.04\n       environment: TECH_ENVIRONMENT", &[]),
+    (
+        &["RB305"],
+        "runs-on: ubuntu-24.04\n       environment: TECH_ENVIRONMENT",
+        "runs-on: ubuntu-20.04\n       environment: TECH_ENVIRONMENT",
+        &[],
+    ),
     // A literal secret in a workflow is also a hard-coded credential.
-    (&["RB306", "RB501"], "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}", "AWS_SECRET_ACCESS_KEY: plain-text-value-000", &[]),
+    (
+        &["RB306", "RB501"],
+        "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}",
+        "AWS_SECRET_ACCESS_KEY: plain-text-value-000",
+        &[],
+    ),
     (&["RB307"], "   {\"permissions\": \"read-only\"}\n   ```", "   {\"permissions\": \"read-write\"}\n   ```", &[]),
     (&["RB401"], "cf service SERVICE_NAME", "cf servce SERVICE_NAME", &[]),
     (&["RB402"], "cf env APP_NAME\n", "cf env APP_NAME SPACE_NAME\n", &[]),
     (&["RB403"], "cf restart APP_NAME --strategy rolling", "cf restart APP_NAME --stratgy rolling", &[]),
     (&["RB404"], "-c '{\"permissions\": \"read-only\"}'", "-c `{\"permissions\": \"read-only\"}`", &[]),
-    (&["RB405"], "cf create-service aws-s3-bucket default SERVICE_NAME", "cf create-service aws-s3-bucket default 'SERVICE_NAME", &[]),
+    (
+        &["RB405"],
+        "cf create-service aws-s3-bucket default SERVICE_NAME",
+        "cf create-service aws-s3-bucket default 'SERVICE_NAME",
+        &[],
+    ),
     (&["RB406"], "cf restart APP_NAME --strategy rolling", "cf restart APP_NAME --strategy rolling |", &[]),
-    (&["RB501"], "python3 -m pip install boto3 pandas", "export GITHUB_TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyz\npython3 -m pip install boto3 pandas", &[]),
-    (&["RB502"], "print(f\"Read {len(df)} rows from {object_key}\")", "print(os.environ[\"AWS_SECRET_ACCESS_KEY\"])", &[]),
+    (
+        &["RB501"],
+        "python3 -m pip install boto3 pandas",
+        "export GITHUB_TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyz\npython3 -m pip install boto3 pandas",
+        &[],
+    ),
+    (
+        &["RB502"],
+        "print(f\"Read {len(df)} rows from {object_key}\")",
+        "print(os.environ[\"AWS_SECRET_ACCESS_KEY\"])",
+        &[],
+    ),
     (&["RB503"], "cf login -a API_URL -u USERNAME", "cf login -a API_URL -u USERNAME -p \"$CF_PASSWORD\"", &[]),
-    (&["RB504"], "       command: gunicorn run:server\n", "       command: gunicorn run:server\n       env:\n         DB_PASSWORD: DATA_FILE\n", &[]),
+    (
+        &["RB504"],
+        "       command: gunicorn run:server\n",
+        "       command: gunicorn run:server\n       env:\n         DB_PASSWORD: DATA_FILE\n",
+        &[],
+    ),
     (&["RB505"], "cf delete-service-key SERVICE_NAME SERVICE_KEY -f", "cf service-key SERVICE_NAME SERVICE_KEY", &[]),
     (&["RB601"], "import os\n\nimport boto3", "import os\n\n  import boto3", &[]),
     (&["RB602"], "bucket_name = os.environ[\"BUCKET_NAME\"]", "bucket_name = os.environ(\"BUCKET_NAME\")", &[]),
     (&["RB603"], "import pandas as pd\n", "", &[]),
-    (&["RB604"], "bucket.upload_file(Filename=local_file, Key=object_key)", "bucket.upload_file(filename=local_file, Key=object_key)", &[]),
+    (
+        &["RB604"],
+        "bucket.upload_file(Filename=local_file, Key=object_key)",
+        "bucket.upload_file(filename=local_file, Key=object_key)",
+        &[],
+    ),
     (&["RB605"], "Open the bucket.", "Open the bucket with `s3.Bucket('name)`.", &[]),
 ];
 
@@ -76,7 +136,10 @@ fn every_seeded_defect_raises_its_rule() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     let out = crate::support::runbook().arg("rules").output().unwrap();
-    let all_rules: std::collections::BTreeSet<String> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    let all_rules: std::collections::BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
     assert_eq!(covered, all_rules, "every rule has a seeded defect");
 }

@@ -68,7 +68,8 @@ fn every_defect_once_at_the_right_line() {
 
 #[test]
 fn the_policy_sentence_is_shown_as_a_note() {
-    let out = runbook().args(["check", "--format", "json", "--select", "RB307"]).arg(reference_guide()).output().unwrap();
+    let out =
+        runbook().args(["check", "--format", "json", "--select", "RB307"]).arg(reference_guide()).output().unwrap();
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     for f in json["findings"].as_array().unwrap() {
         assert_eq!(f["note"]["line"], 138);
@@ -77,7 +78,11 @@ fn the_policy_sentence_is_shown_as_a_note() {
 
 #[test]
 fn the_coarse_python_check_still_finds_the_indented_block() {
-    let out = runbook().args(["check", "--format", "json", "--no-python", "--select", "RB601"]).arg(reference_guide()).output().unwrap();
+    let out = runbook()
+        .args(["check", "--format", "json", "--no-python", "--select", "RB601"])
+        .arg(reference_guide())
+        .output()
+        .unwrap();
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = &json["findings"][0];
     assert_eq!(f["line"], 337);

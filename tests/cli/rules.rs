@@ -88,7 +88,10 @@ fn every_rule_catches_its_errors_and_spares_its_ok_fixture() {
         for f in found {
             assert_eq!(f["rule"], code.as_str(), "{code}: only the selected rule reports");
             let message = f["message"].as_str().unwrap();
-            assert!(message.chars().next().is_some_and(|c| !c.is_uppercase()), "{code}: message starts lowercase: {message}");
+            assert!(
+                message.chars().next().is_some_and(|c| !c.is_uppercase()),
+                "{code}: message starts lowercase: {message}"
+            );
             assert!(!message.ends_with('.'), "{code}: message has no trailing period: {message}");
         }
         let ok = check_fixture(&code, "ok.md");
@@ -110,7 +113,11 @@ fn every_rule_has_a_snapshot_of_its_findings() {
 #[test]
 fn readme_rule_table_matches_the_binary() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let block = readme.split("$ runbook rules\n").nth(1).and_then(|r| r.split("```").next()).expect("a `$ runbook rules` block");
+    let block = readme
+        .split("$ runbook rules\n")
+        .nth(1)
+        .and_then(|r| r.split("```").next())
+        .expect("a `$ runbook rules` block");
     let out = runbook().arg("rules").output().unwrap();
     assert_eq!(block, String::from_utf8(out.stdout).unwrap(), "update the README's rule table");
 }

@@ -344,7 +344,7 @@ mod tests {
         check_text(md, &RULE)
     }
 
-    const PROSE: &str = "# T\n\n## Bind\n\nWrite a json file:\n```json\n{\"permissions\": \"PERMISSION\"}\n```\n\n```bash\ncf bind-service APP_NAME SERVICE_NAME -c <json.file>\n```\n\nPermissions can be `read-write` or `read-only`. The app should only have readonly permissions.\n\nOn a Mac:\n```bash\ncf bs APP_NAME SERVICE_NAME -c `{\"permissions\": \"PERMISSION\"}`\n```\n";
+    const PROSE: &str = "# T\n\n## Bind\n\nWrite a json file:\n```json\n{\"permissions\": \"ACCESS_MODE\"}\n```\n\n```bash\ncf bind-service APP_NAME SERVICE_NAME -c <json.file>\n```\n\nChoose `read-write` or `read-only` access. This app may only have read-only access.\n\nInline form:\n```bash\ncf bs APP_NAME SERVICE_NAME -c `{\"permissions\": \"ACCESS_MODE\"}`\n```\n";
 
     #[test]
     fn prose_policy_and_placeholder_without_value() {
@@ -353,7 +353,7 @@ mod tests {
         assert_eq!(&PROSE[f[0].span.start..f[0].span.end], "cf bind-service APP_NAME SERVICE_NAME -c <json.file>");
         let (note, at) = f[0].note.clone().unwrap();
         assert_eq!(note, "the policy is stated here");
-        assert_eq!(&PROSE[at.start..at.end], "The app should only have readonly permissions.");
+        assert_eq!(&PROSE[at.start..at.end], "This app may only have read-only access.");
         assert!(f[1].message.contains("not provably read-only"));
     }
 
@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn placeholder_with_a_read_only_value_passes() {
-        let md = "---\nplaceholders:\n  PERMISSION: {default: read-only}\n---\n# T\n\nThe app should only have read-only permissions.\n\n```bash\ncf bind-service APP_NAME SERVICE_NAME -c '{\"permissions\": \"PERMISSION\"}'\n```\n";
+        let md = "---\nplaceholders:\n  ACCESS_MODE: {default: read-only}\n---\n# T\n\nThe app should only have read-only permissions.\n\n```bash\ncf bind-service APP_NAME SERVICE_NAME -c '{\"permissions\": \"ACCESS_MODE\"}'\n```\n";
         assert!(found(md).is_empty(), "{:?}", found(md));
         let rw = md.replace("default: read-only", "default: read-write");
         assert_eq!(found(&rw), [(10, "binds `APP_NAME` to `SERVICE_NAME` read-write".to_string())]);

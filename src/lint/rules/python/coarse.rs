@@ -12,6 +12,11 @@ pub fn coarse_error(src: &str) -> Option<(String, usize, usize)> {
     for line in &toks.lines {
         let tokens = toks.line(line);
         let Some(first) = tokens.first() else { continue };
+        // A `>>>` prompt: an interactive session, not a script.
+        if first.is(src, ">>") && tokens.get(1).is_some_and(|t| t.is(src, ">") && t.start == first.end) {
+            found.push(("invalid syntax".to_string(), first.start, first.end + 1));
+            break;
+        }
         let top = *stack.last().unwrap_or(&0);
         let indent_end = first.start;
         if line.indent > top {
@@ -60,5 +65,6 @@ mod tests {
         );
         assert_eq!(coarse_error("if x:\ny = 1\n").map(|e| e.0).as_deref(), Some("expected an indented block"));
         assert_eq!(coarse_error("x = 'abc\n").map(|e| e.0).as_deref(), Some("unterminated string literal"));
+        assert_eq!(coarse_error(">>> x = 1\n").map(|e| (e.1, e.2)), Some((0, 3)));
     }
 }

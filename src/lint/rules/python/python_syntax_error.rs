@@ -40,7 +40,12 @@ fn check(ctx: &LintContext<'_>, report: &mut Report) {
         };
         let Some(error) = error else { continue };
         let message = tidy(&error.message);
-        let mut help = if error.message.starts_with("unexpected indent") {
+        let session =
+            block.text.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with(">>>"));
+        let mut help = if session {
+            "this is an interactive session: remove the `>>>` and `...` prompts and the output, or fence it as `pycon`"
+                .to_string()
+        } else if error.message.starts_with("unexpected indent") {
             "remove the leading indentation; blocks are never re-indented".to_string()
         } else if error.message.starts_with("expected an indented block") {
             "indent the body of the statement that ends with `:`".to_string()
@@ -118,6 +123,17 @@ mod tests {
         let text = "# G\n\n```python\nimport os\n```\n";
         assert!(check_text_with(text, &RULE, &ok).is_empty());
         assert!(check_text(text, &RULE).is_empty());
+    }
+
+    #[test]
+    fn interactive_sessions_get_their_own_help() {
+        let f = check_text("# G\n\n```python\n>>> 1 + 1\n2\n```\n", &RULE);
+        assert!(f[0].help.as_deref().unwrap_or("").starts_with("this is an interactive session"));
+        let text = "# G\n\n```python\n>>> 1 + 1\n2\n```\n";
+        let rb = Runbook::from_source(SourceFile::new("test.md", text));
+        let results = crate::exec::python_check::check(&rb, "python3").expect("python3 runs");
+        let f = check_text_with(text, &RULE, &results);
+        assert!(f[0].help.as_deref().unwrap_or("").starts_with("this is an interactive session"));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! RB605 `unbalanced-quotes-in-inline-python`: inline Python in prose with an unterminated
 //! string or an unbalanced bracket.
+use std::collections::HashSet;
+
 use crate::diagnostic::Severity;
 use crate::lint::{Group, LintContext, Report, Rule};
 use crate::markdown::{BlockKind, CodeSpan};
 use crate::source::Span;
 
 use super::tokens::tokenize;
+use super::{namespace, python_code_blocks};
 
 pub static RULE: Rule = Rule {
     code: "RB605",
@@ -25,11 +28,22 @@ such as `obj.get()['Body']`) and has an unterminated string or a bracket that is
 ## Use instead\n\n```markdown\nRead the stream with `s3.Object(bucket, key).get()['Body']`.\n```\n";
 
 fn check(ctx: &LintContext<'_>, report: &mut Report) {
-    for block in &ctx.runbook.document.blocks {
+    let rb = ctx.runbook;
+    // Level-2 sections with Python code: their inline code is Python too.
+    let python_sections: HashSet<String> =
+        python_code_blocks(rb).map(|(si, _, _)| namespace(rb, &rb.steps[si].section)).collect();
+    for block in &rb.document.blocks {
         if block.annotation.as_ref().is_some_and(|a| a.ignore) {
             continue;
         }
         let BlockKind::Paragraph(p) = &block.kind else { continue };
+        let in_python_section = block
+            .section
+            .and_then(|h| rb.document.headings.get(h))
+            .is_some_and(|h| python_sections.contains(&namespace(rb, &h.slug)));
+        if !in_python_section && !p.text.to_ascii_lowercase().contains("python") {
+            continue;
+        }
         for code in &p.code_spans {
             if !looks_like_python(&code.text) {
                 continue;
@@ -58,8 +72,12 @@ fn check(ctx: &LintContext<'_>, report: &mut Report) {
     }
 }
 
-/// A call or a subscript: a name, `)` or `]` directly followed by `(` or `[`.
+/// A call or a subscript (a name, `)` or `]` directly followed by `(` or `[`), with nothing
+/// that belongs to another language (`::`, `=>`, `&'a`, `$`, `;`, `{{`).
 fn looks_like_python(text: &str) -> bool {
+    if ["::", "=>", "&'", "$", ";", "{{", "&&", "||"].iter().any(|s| text.contains(s)) {
+        return false;
+    }
     let b = text.as_bytes();
     b.windows(2)
         .any(|w| (w[0].is_ascii_alphanumeric() || matches!(w[0], b'_' | b')' | b']')) && matches!(w[1], b'(' | b'['))
@@ -109,7 +127,7 @@ mod tests {
 
     #[test]
     fn flags_the_unterminated_key() {
-        let text = "# G\n\nRead it with ```obj.get()['Body]``` from the response.\n";
+        let text = "# G\n\nIn Python, read it with ```obj.get()['Body]``` from the response.\n";
         assert_eq!(
             found(text),
             [(
@@ -122,7 +140,8 @@ mod tests {
 
     #[test]
     fn flags_unbalanced_brackets() {
-        let f = found("# G\n\nCall `client.get(key` first and `items[0]]` next.\n");
+        let f =
+            found("# G\n\n## S\n\n```python\nimport os\n```\n\nCall `client.get(key` first and `items[0]]` next.\n");
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].0, "(");
         assert_eq!(f[0].1, "`(` was never closed in inline python code");
@@ -130,8 +149,14 @@ mod tests {
     }
 
     #[test]
+    fn other_languages_are_left_alone() {
+        assert!(found("# G\n\nPython aside, `into_key(self) -> &'a mut K` is Rust.\n").is_empty());
+        assert!(found("# G\n\n## JS\n\nThe option `{ Pool: Interceptor[] } }` is JavaScript.\n").is_empty());
+    }
+
+    #[test]
     fn accepts_balanced_code_and_prose() {
-        let text = "# G\n\nUse `get()[\"Body\"]`, `read_csv(...)`, `os.environ`, `it's`, `${{secrets.NAME}}`, \
+        let text = "# G\n\nIn Python use `get()[\"Body\"]`, `read_csv(...)`, `os.environ`, `it's`, `${{secrets.NAME}}`, \
 `needs: [a, b]`, `f\"{x['k']}\"` and `cf set-env APP KEY 'v'`.\n";
         assert!(found(text).is_empty());
     }
