@@ -301,3 +301,77 @@ fn suppressions(rb: &Runbook) -> Vec<Allow> {
     }
     out
 }
+
+#[cfg(test)]
+mod no_panic {
+    use proptest::prelude::*;
+
+    /// Pieces of Markdown, YAML, JSON, shell and Python that stress every stage.
+    const PIECES: &[&str] = &[
+        "# H\n",
+        "## Key terms\n",
+        "### Sub\n",
+        "1. ",
+        "2. ",
+        "   1. ",
+        "- ",
+        "\n",
+        "\n\n",
+        "```bash\n",
+        "```json\n",
+        "```python\n",
+        "```yaml\n",
+        "```\n",
+        "    ",
+        "cf push APP_NAME",
+        " -c <json.file>",
+        " `{\"a\": 1}`",
+        "'",
+        "\"",
+        "$(",
+        "${{ secrets.X }}",
+        "<SPACE NAME>",
+        "SERVICE-NAME",
+        "paas-XXXX",
+        "{\"permissions\": \"PERMISSION\"}",
+        "jobs:\n  a:\n    needs: [b]\n",
+        "runs-on: ubuntu-20.04\n",
+        "import os\n",
+        "os.environ(\"x\")",
+        "def f(:\n",
+        "  x = 1\n",
+        "[link](#nowhere)",
+        "![img](missing.png)",
+        "<!-- runbook: allow RB201 -->\n",
+        "<!-- runbook: kind=output of=x -->\n",
+        "---\nplaceholders: {A: {kind: text}}\n---\n",
+        "é…",
+        "\t",
+        "\\\n",
+        "APP_NAME = The app.\n",
+        "If using X, this can be done:\n",
+        "The output will look like:\n",
+        "AKIAIOSFODNN7EXAMPLE",
+        "print(secret_key)",
+        "cf set-env A AWS_SECRET_ACCESS_KEY v",
+        "|",
+        "&&",
+        "{id=a}",
+        "Follow [K](#key-terms)",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_stage_and_rule_survives_any_input(parts in proptest::collection::vec(0..PIECES.len(), 0..60)) {
+            let text: String = parts.iter().map(|&i| PIECES[i]).collect();
+            for rule in super::rules::all() {
+                let findings = super::check_text(&text, rule);
+                for f in findings {
+                    prop_assert!(f.span.start <= f.span.end && f.span.end <= text.len(), "{} span out of range", rule.code);
+                }
+            }
+        }
+    }
+}
