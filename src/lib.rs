@@ -15,6 +15,8 @@ pub mod lint;
 pub mod markdown;
 pub mod params;
 pub mod shell;
+pub mod plan;
+pub mod render;
 pub mod source;
 
 pub use error::Error;

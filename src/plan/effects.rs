@@ -1,0 +1,1 @@
+//! Effects of steps and commands.

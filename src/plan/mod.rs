@@ -1,0 +1,3 @@
+//! Plans: values and steps → a deterministic, reviewable dry run.
+
+pub mod effects;
