@@ -27,6 +27,12 @@ pub enum Error {
     /// A rule selector (`--select`, `--ignore`, `runbook.toml`, `runbook rules X`) naming no rule.
     #[error("unknown rule `{name}`: {message}")]
     UnknownRule { name: String, message: String },
+    /// A selection (`--only`, `--from`, `--to`) naming no step, or several.
+    #[error("{0}")]
+    BadSelection(String),
+    /// An output file that cannot be written (nothing partial is left behind).
+    #[error("{}: cannot write: {message}", path.display())]
+    CannotWrite { path: PathBuf, message: String },
     /// A `runbook.toml` that cannot be used.
     #[error("{}:{line}: {message}", path.display())]
     BadConfig { path: PathBuf, line: usize, message: String },

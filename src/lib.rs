@@ -14,9 +14,9 @@ pub mod frontmatter;
 pub mod lint;
 pub mod markdown;
 pub mod params;
-pub mod shell;
 pub mod plan;
 pub mod render;
+pub mod shell;
 pub mod source;
 
 pub use error::Error;

@@ -5,6 +5,7 @@
 //! 1 findings or failures at the requested level, 2 unusable input or usage, 130 interrupted.
 
 mod check;
+mod plan_cmd;
 mod steps;
 mod vars;
 
@@ -64,6 +65,31 @@ enum Command {
         python: String,
         #[command(flatten)]
         values: ValueArgs,
+    },
+    /// Dry run: every step with its effect, flags and rendered commands, values with origins, secrets masked.
+    Plan {
+        /// The Markdown runbook.
+        file: PathBuf,
+        #[command(flatten)]
+        values: ValueArgs,
+        /// Plan only these steps (ids or unique suffixes) or sections (slugs, with their subsections).
+        #[arg(long, value_name = "ID|SECTION")]
+        only: Vec<String>,
+        /// Start at this step.
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
+        /// Stop after this step.
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+        /// Write the Markdown transcript here.
+        #[arg(long, value_name = "FILE")]
+        transcript: Option<PathBuf>,
+        /// Write the JSON plan here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Key for the secret HMACs in the digest (default: `.runbook/salt`, created once per working copy).
+        #[arg(long, value_name = "FILE")]
+        salt_file: Option<PathBuf>,
     },
     /// List the lint rules, or show one rule's documentation.
     Rules {
@@ -155,6 +181,20 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             let mut err = anstream::stderr();
             let _ = err.write_all(outcome.stderr.as_bytes());
             write_stdout(&outcome.stdout);
+            Ok(if outcome.failed { Status::Findings } else { Status::Success })
+        }
+        Command::Plan { file, values, only, from, to, transcript, json, salt_file } => {
+            let given = values.resolve()?;
+            let runbook = Runbook::from_source(SourceFile::read(&file)?);
+            let salt = plan_cmd::salt(salt_file.as_deref())?;
+            let outcome = plan_cmd::run(&runbook, &given, &crate::plan::Selection { only, from, to }, &salt)?;
+            if let Some(path) = &transcript {
+                plan_cmd::write_atomically(path, &outcome.markdown)?;
+            }
+            if let Some(path) = &json {
+                plan_cmd::write_atomically(path, &outcome.json)?;
+            }
+            write_stdout(&outcome.terminal);
             Ok(if outcome.failed { Status::Findings } else { Status::Success })
         }
         Command::Rules { rule } => {

@@ -2,6 +2,7 @@
 
 mod check;
 mod errors;
+mod plan;
 mod readme;
 mod recall;
 mod reference_check;

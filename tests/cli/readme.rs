@@ -24,7 +24,10 @@ fn help_block_matches_the_binary() {
 fn opens_with_the_two_setup_commands() {
     let readme = readme();
     let first_block = readme.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).unwrap();
-    assert_eq!(first_block, "cargo run --release -- steps runbook/publication.md\ncargo test\n");
+    assert_eq!(
+        first_block,
+        "cargo run --release -- plan runbook/publication.md --vars runbook/example.env\ncargo test\n"
+    );
 }
 
 #[test]
