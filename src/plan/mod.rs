@@ -68,6 +68,8 @@ pub struct PlannedStep {
     pub number: Option<String>,
     pub title: String,
     pub section: String,
+    /// The heading of the section, as the runbook writes it.
+    pub section_title: String,
     pub line: usize,
     pub effect: Effect,
     pub flags: Vec<&'static str>,
@@ -295,6 +297,11 @@ fn plan_step(
         number: step.number.clone(),
         title: step.title.clone(),
         section: step.section.clone(),
+        section_title: rb
+            .sections
+            .iter()
+            .find(|x| x.slug == step.section)
+            .map_or_else(String::new, |x| x.title.clone()),
         line: rb.source.line_col(step.span.start).line,
         effect,
         flags: flag_names(&flags),

@@ -10,7 +10,7 @@
 //!   "choices": [ … same … ],
 //!   "secrets": [ { "name", "hmac" } ],
 //!   "missing": [ { "name", "used_at": ["step-id:line"] } ],
-//!   "steps": [ { "id", "number", "title", "section", "line", "effect", "flags": [str], "status": "planned"|"skipped",
+//!   "steps": [ { "id", "number", "title", "section", "section_title", "line", "effect", "flags": [str], "status": "planned"|"skipped",
 //!                "skipped": str|null, "condition", "alternative_of", "ref", "instructions", "notes": [str],
 //!                "secret_env": [str], "rendered": [ { "kind", "lang", "file", "line", "text" } ] } ],
 //!   "summary": { "steps", "effects": { effect: n }, "interactive", "prints_secrets", "skipped", "missing" },
@@ -165,7 +165,8 @@ pub fn markdown(plan: &Plan, findings: &StepFindings) -> String {
     for (n, step) in plan.steps.iter().enumerate() {
         if section != Some(&step.section) {
             section = Some(&step.section);
-            let _ = writeln!(out, "### `#{}`\n", step.section);
+            let title = if step.section_title.is_empty() { "(before any heading)" } else { &step.section_title };
+            let _ = writeln!(out, "### {title}\n");
         }
         step_md(&mut out, n + 1, step, findings);
     }
