@@ -164,6 +164,11 @@ pub fn check_text(text: &str, rule: &Rule) -> Vec<Finding> {
     check_text_with(text, rule, &[])
 }
 
+/// The source text of each finding of one rule over a Markdown text (for unit tests).
+pub fn flagged(text: &str, rule: &Rule) -> Vec<String> {
+    check_text(text, rule).iter().map(|f| text.get(f.span.start..f.span.end).unwrap_or("").to_string()).collect()
+}
+
 /// Like [`check_text`], with Python pre-pass results.
 pub fn check_text_with(text: &str, rule: &Rule, python: &[PythonResult]) -> Vec<Finding> {
     let runbook = Runbook::from_source(crate::source::SourceFile::new("test.md", text));

@@ -141,10 +141,9 @@ fn gated(id: &str, all: &BTreeMap<&str, Job>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::check_text;
 
     fn found(md: &str) -> Vec<String> {
-        check_text(md, &RULE).iter().map(|f| md[f.span.start..f.span.end].to_string()).collect()
+        crate::lint::flagged(md, &RULE)
     }
 
     #[test]

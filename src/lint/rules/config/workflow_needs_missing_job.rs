@@ -113,7 +113,7 @@ mod tests {
     use crate::lint::check_text;
 
     fn found(md: &str) -> Vec<String> {
-        check_text(md, &RULE).iter().map(|f| md[f.span.start..f.span.end].to_string()).collect()
+        crate::lint::flagged(md, &RULE)
     }
 
     #[test]
