@@ -10,6 +10,7 @@
 //!                   "line", "column", "end_line",
 //!                   "condition": { "text", "when": str|null } | null,
 //!                   "alternative_of": str|null, "ref": str|null, "explicit_id": bool,
+//!                   "flags": [ "interactive" | "prints-secrets" | "expects-output" ],
 //!                   "blocks": [ { "kind", "lang", "inline", "line", "column", "end_line",
 //!                                 "content_line", "text", "file": str|null, "output_of": str|null,
 //!                                 "commands": [ { "text", "line" } ] } ] } ],
@@ -50,6 +51,7 @@ pub fn json(rb: &Runbook) -> String {
                 let start = at(s.span.start);
                 JsonStep {
                     step: s,
+                    flags: crate::plan::effects::step_effect(s).1.names(),
                     line: start.line,
                     column: start.column,
                     end_line: at(step_end(s)).line,
@@ -113,6 +115,8 @@ struct JsonSection<'a> {
 struct JsonStep<'a> {
     #[serde(flatten)]
     step: &'a Step,
+    /// `interactive`, `prints-secrets`, `expects-output` (see `plan::effects`).
+    flags: Vec<&'static str>,
     line: usize,
     column: usize,
     end_line: usize,
@@ -163,9 +167,11 @@ pub fn human(rb: &Runbook) -> String {
         let at = src.line_col(step.span.start);
         let number = step.number.as_deref().map_or_else(|| "-".to_string(), |n| format!("{n}."));
         let kind = kind_style(step.kind);
+        let flags = crate::plan::effects::step_effect(step).1.names();
+        let flags = if flags.is_empty() { String::new() } else { format!(" [{}]", flags.join(", ")) };
         let _ = writeln!(
             out,
-            "  {number:<5} {bold}{}{bold:#}  {kind}{}{kind:#}  {dim}{path}:{}{dim:#}  {}",
+            "  {number:<5} {bold}{}{bold:#}  {kind}{}{kind:#}{flags}  {dim}{path}:{}{dim:#}  {}",
             step.id,
             step.kind.as_str(),
             at.line,

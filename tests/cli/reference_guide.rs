@@ -324,3 +324,15 @@ fn human_outline_has_every_step_with_its_location() {
     assert!(text.contains(&format!("runs section #{KEY}")));
     assert!(text.contains(&format!("alternative to {BIND}/2")));
 }
+
+#[test]
+fn prompting_and_secret_printing_commands_are_step_flags() {
+    let json = steps_json();
+    let flags = |id: &str| json["steps"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["flags"].clone();
+    assert_eq!(flags(&format!("{D}/4")), serde_json::json!(["interactive"]), "login without a password prompts");
+    assert_eq!(flags(&format!("{ROT}/2")), serde_json::json!(["interactive"]), "a delete without -f asks");
+    assert_eq!(flags(&format!("{BIND}/4")), serde_json::json!(["prints-secrets", "expects-output"]));
+    assert_eq!(flags(&format!("{KEY}/4")), serde_json::json!(["prints-secrets"]));
+    assert_eq!(flags(&format!("{GET}/1")), serde_json::json!(["prints-secrets", "expects-output"]));
+    assert_eq!(flags(&format!("{D}/8")), serde_json::json!([]));
+}
