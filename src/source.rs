@@ -238,13 +238,17 @@ impl SourceFile {
     /// SHA-256 of the text, lowercase hex.
     pub fn sha256(&self) -> String {
         use sha2::Digest;
-        let digest = sha2::Sha256::digest(self.text.as_bytes());
-        digest.iter().fold(String::with_capacity(64), |mut s, b| {
-            use std::fmt::Write;
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        hex(&sha2::Sha256::digest(self.text.as_bytes()))
     }
+}
+
+/// Lowercase hexadecimal of bytes (digests, HMACs).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn run(opts: &Options, given: &[Given]) -> Result<Outcome, crate::Error> {
             .iter()
             .zip(&configs)
             .zip(&python)
-            .map(|((rb, cfg), py)| scope.spawn(move || lint_one(rb, cfg, py, opts, given)))
+            .map(|((rb, cfg), py)| scope.spawn(move || lint_one(rb, cfg, py, &opts.select, &opts.ignore, given)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
@@ -86,21 +86,27 @@ pub fn run(opts: &Options, given: &[Given]) -> Result<Outcome, crate::Error> {
     Ok(Outcome { stdout, stderr, failed })
 }
 
-fn lint_one(rb: &Runbook, cfg: &Config, python: &[PythonResult], opts: &Options, given: &[Given]) -> Vec<Lint> {
+/// Lint one runbook under its configuration, with command-line selectors on top.
+pub(super) fn lint_one(
+    rb: &Runbook,
+    cfg: &Config,
+    python: &[PythonResult],
+    select: &[String],
+    ignore: &[String],
+    given: &[Given],
+) -> Vec<Lint> {
     let params = crate::params::analyse(rb);
     let (bindings, _, _) = crate::params::bind(&params, given);
-    let mut read_only_apps: Vec<String> =
-        rb.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
-    read_only_apps.extend(cfg.read_only_apps.iter().map(|a| crate::params::canonical(a)));
+    let read_only_apps = lint::read_only_apps(rb, &cfg.read_only_apps);
     let ctx =
         LintContext { runbook: rb, params: &params, bindings: &bindings, python, read_only_apps: &read_only_apps };
     let mut selection = cfg.selection.clone();
-    selection.merge_cli(&opts.select, &opts.ignore);
+    selection.merge_cli(select, ignore);
     lint::run(&ctx, &selection)
 }
 
 /// `--config FILE`, else `runbook.toml` beside the runbook, else defaults.
-fn load_config(explicit: Option<&Path>, runbook: &Path) -> Result<Config, crate::Error> {
+pub(super) fn load_config(explicit: Option<&Path>, runbook: &Path) -> Result<Config, crate::Error> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {

@@ -3,7 +3,6 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::lint::{self, LintContext};
 use crate::params::values::Given;
 use crate::plan::{self, Selection, output};
 use crate::steps::Runbook;
@@ -22,11 +21,9 @@ pub fn run(rb: &Runbook, given: &[Given], selection: &Selection, salt: &[u8]) ->
     // Findings from `check`, shown at their step in the transcript.
     let python =
         crate::exec::python_check::check(rb, "python3").unwrap_or_else(|_| crate::exec::python_check::check_coarse(rb));
-    let read_only: Vec<String> =
-        rb.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
-    let ctx =
-        LintContext { runbook: rb, params: &params, bindings: &bindings, python: &python, read_only_apps: &read_only };
-    let lints = lint::run(&ctx, &lint::config::Selection::default());
+    // The same configuration as `check` (`runbook.toml` beside the runbook), so both agree.
+    let config = super::check::load_config(None, &rb.source.path)?;
+    let lints = super::check::lint_one(rb, &config, &python, &[], &[], given);
     let errors = lints.iter().any(|l| l.diagnostic.severity == crate::diagnostic::Severity::Error);
     let findings: output::StepFindings = lints
         .iter()

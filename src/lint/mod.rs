@@ -169,13 +169,21 @@ pub fn flagged(text: &str, rule: &Rule) -> Vec<String> {
     check_text(text, rule).iter().map(|f| text.get(f.span.start..f.span.end).unwrap_or("").to_string()).collect()
 }
 
+/// Apps whose bindings must be read-only: the front matter's policy plus configured ones
+/// (`runbook.toml`), as canonical placeholder names.
+pub fn read_only_apps(runbook: &Runbook, configured: &[String]) -> Vec<String> {
+    let mut apps: Vec<String> =
+        runbook.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
+    apps.extend(configured.iter().map(|a| crate::params::canonical(a)));
+    apps
+}
+
 /// Like [`check_text`], with Python pre-pass results.
 pub fn check_text_with(text: &str, rule: &Rule, python: &[PythonResult]) -> Vec<Finding> {
     let runbook = Runbook::from_source(crate::source::SourceFile::new("test.md", text));
     let params = crate::params::analyse(&runbook);
     let (bindings, _, _) = crate::params::bind(&params, &[]);
-    let read_only_apps: Vec<String> =
-        runbook.front_matter.read_only_bindings.iter().map(|b| crate::params::canonical(&b.app)).collect();
+    let read_only_apps = read_only_apps(&runbook, &[]);
     let ctx = LintContext {
         runbook: &runbook,
         params: &params,

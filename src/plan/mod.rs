@@ -16,8 +16,9 @@ use sha2::{Digest, Sha256};
 
 use crate::params::{Binding, Params, Source, canonical};
 use crate::render::{self, Fill, Lang, Mode, Slot};
+use crate::source::hex;
 use crate::steps::{BlockKind, Runbook, Step, StepKind};
-use effects::{Effect, Flags};
+use effects::Effect;
 
 /// Which steps to plan.
 #[derive(Clone, Debug, Default)]
@@ -304,7 +305,7 @@ fn plan_step(
             .map_or_else(String::new, |x| x.title.clone()),
         line: rb.source.line_col(step.span.start).line,
         effect,
-        flags: flag_names(&flags),
+        flags: flags.names(),
         status: if skipped.is_some() { "skipped" } else { "planned" },
         skipped,
         condition: step.condition.as_ref().map(|c| c.when.clone().unwrap_or_else(|| c.text.clone())),
@@ -315,10 +316,6 @@ fn plan_step(
         secret_env: used_secrets,
         rendered,
     }
-}
-
-fn flag_names(flags: &Flags) -> Vec<&'static str> {
-    flags.names()
 }
 
 /// Why a step will not run: its `when` is false, or it is an alternative nobody chose.
@@ -461,14 +458,6 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     outer.update(k.map(|b| b ^ 0x5c));
     outer.update(inner.finalize());
     outer.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]

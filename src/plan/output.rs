@@ -145,7 +145,7 @@ pub fn markdown(plan: &Plan, findings: &StepFindings) -> String {
             v.origin.as_deref().is_some_and(|o| o.starts_with("capture from") || o.starts_with("file written"));
         let value = match (&v.value, v.secret) {
             (_, true) if v.origin.is_some() => format!("[secret: {}]", v.name),
-            (Some(x), _) => format!("`{}`", x.replace('`', "\\`").replace('|', "\\|")),
+            (Some(x), _) => format!("`{}`", x.replace('`', "\\`").replace('|', "\\|").replace('\n', "\\n")),
             (None, _) if captured => "«at run time»".to_string(),
             (None, _) => "«missing»".to_string(),
         };

@@ -272,3 +272,16 @@ fn reference_guide_structure() {
     );
     assert!(root().join("tests/fixtures/plan/salt").is_file());
 }
+
+#[test]
+fn plan_and_check_share_the_configuration() {
+    let sb = Sandbox::new();
+    sb.write("rb.md", "# Deploy\n\n```bash\ncf pussh demo-app\n```\n");
+    sb.runbook(&["plan", "rb.md"]).assert().code(1).stdout(predicate::str::contains("`runbook check` reports errors"));
+    sb.write("runbook.toml", "[rules]\nunknown-cf-command = \"off\"\n");
+    sb.runbook(&["plan", "rb.md"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("`runbook check` reports errors").not());
+    sb.runbook(&["check", "rb.md"]).assert().code(0);
+}
