@@ -1,3 +1,5 @@
 //! The only module that spawns processes.
 
+pub mod expect;
 pub mod python_check;
+pub mod redact;
