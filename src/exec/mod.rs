@@ -3,3 +3,5 @@
 pub mod expect;
 pub mod python_check;
 pub mod redact;
+pub mod process;
+pub mod python;

@@ -1,0 +1,341 @@
+//! One child process: spawned through duct in its own process group, with an explicit
+//! environment, a standard-input policy, a deadline and an interrupt flag.
+//!
+//! Owns: process groups (`process_group(0)` before spawn), killing a whole group (SIGTERM, then
+//! SIGKILL after a grace period), the pipes that carry stdout and stderr back as raw chunks, and
+//! the rule that a step's processes end with the step (what a step leaves running in its group
+//! is killed when its main process exits, so a background grandchild holding a pipe open cannot
+//! hang the run). Never redacts, formats or prints: raw bytes go to the caller's callback, which
+//! must redact before anything reaches a sink.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// Which output stream a chunk came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// How the child's standard input is set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stdin {
+    /// `/dev/null`: the default for every non-interactive step.
+    Null,
+    /// The terminal `runbook` was started from (interactive steps).
+    Terminal,
+}
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct Spawn {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    /// The complete environment of the child (nothing is inherited implicitly).
+    pub env: Vec<(OsString, OsString)>,
+    pub workdir: PathBuf,
+    pub stdin: Stdin,
+}
+
+/// How a child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    /// Killed by a signal it did not get from us.
+    Signalled(i32),
+    TimedOut,
+    Interrupted,
+}
+
+/// How long a group gets between SIGTERM and SIGKILL.
+const GRACE: Duration = Duration::from_millis(1500);
+/// How often the deadline and the interrupt flag are looked at.
+const TICK: Duration = Duration::from_millis(20);
+
+/// A started child whose output is being read.
+pub struct Child {
+    handle: duct::Handle,
+    pgid: Option<i32>,
+    chunks: mpsc::Receiver<(Stream, Vec<u8>)>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Start `spawn` in a new process group with stdout and stderr on pipes.
+pub fn start(spawn: &Spawn) -> std::io::Result<Child> {
+    let (out_reader, out_writer) = os_pipe::pipe()?;
+    let (err_reader, err_writer) = os_pipe::pipe()?;
+    let handle = {
+        // The expression owns the write ends; dropping it at the end of this block leaves the
+        // child as their only holder, so the readers see end-of-file when the child's group is gone.
+        let mut expr = duct::cmd(&spawn.program, &spawn.args)
+            .dir(&spawn.workdir)
+            .full_env(spawn.env.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .stdout_file(out_writer)
+            .stderr_file(err_writer)
+            .unchecked()
+            .before_spawn(|cmd| {
+                cmd.process_group(0);
+                Ok(())
+            });
+        if spawn.stdin == Stdin::Null {
+            expr = expr.stdin_null();
+        }
+        expr.start()?
+    };
+    let pgid = handle.pids().first().and_then(|&p| i32::try_from(p).ok());
+    let (tx, chunks) = mpsc::channel();
+    let readers = [(Stream::Stdout, out_reader), (Stream::Stderr, err_reader)]
+        .into_iter()
+        .map(|(stream, mut reader)| {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    match reader.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            if tx.send((stream, buf[..n].to_vec())).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    Ok(Child { handle, pgid, chunks, readers })
+}
+
+impl Child {
+    /// The process group id (the child's pid).
+    pub fn pgid(&self) -> Option<i32> {
+        self.pgid
+    }
+
+    /// Output received so far, without waiting.
+    pub fn drain(&self, on_output: &mut dyn FnMut(Stream, &[u8])) {
+        while let Ok((stream, bytes)) = self.chunks.try_recv() {
+            on_output(stream, &bytes);
+        }
+    }
+
+    /// Wait for output for at most `wait`; `true` if a chunk arrived.
+    pub fn poll(&self, wait: Duration, on_output: &mut dyn FnMut(Stream, &[u8])) -> bool {
+        match self.chunks.recv_timeout(wait) {
+            Ok((stream, bytes)) => {
+                on_output(stream, &bytes);
+                self.drain(on_output);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The exit status when the main process has ended.
+    pub fn try_status(&self) -> Option<Ending> {
+        match self.handle.try_wait() {
+            Ok(Some(output)) => Some(ending_of(output.status)),
+            Ok(None) => None,
+            Err(_) => Some(Ending::Exited(-1)),
+        }
+    }
+
+    /// Kill the whole group (SIGTERM, then SIGKILL after a grace period) and reap the child.
+    pub fn kill_group(&self) {
+        if let Some(pgid) = self.pgid {
+            kill_group(pgid);
+        }
+        let _ = self.handle.kill();
+    }
+
+    /// Wait for the readers after the group has ended, forwarding what is left.
+    pub fn finish(self, on_output: &mut dyn FnMut(Stream, &[u8])) {
+        let Child { handle, pgid, chunks, readers } = self;
+        // What the step left running in its group ends with the step.
+        if let Some(pgid) = pgid {
+            kill_group(pgid);
+        }
+        let _ = handle.wait();
+        drop(handle);
+        for (stream, bytes) in chunks.iter() {
+            on_output(stream, &bytes);
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+    }
+}
+
+/// SIGTERM to the group; SIGKILL if anything in it is still there after [`GRACE`].
+pub fn kill_group(pgid: i32) {
+    let group = Pid::from_raw(pgid);
+    if killpg(group, Signal::SIGTERM).is_err() {
+        return; // already gone
+    }
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline {
+        // Signal 0 probes whether any member is left.
+        if killpg(group, None).is_err() {
+            return;
+        }
+        std::thread::sleep(TICK);
+    }
+    let _ = killpg(group, Signal::SIGKILL);
+}
+
+fn ending_of(status: std::process::ExitStatus) -> Ending {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Ending::Exited(code),
+        (None, Some(sig)) => Ending::Signalled(sig),
+        (None, None) => Ending::Exited(-1),
+    }
+}
+
+/// Run `spawn` to the end: output goes to `on_output` as it arrives; after `timeout` or when
+/// `interrupt` is set, the whole group is killed.
+pub fn run(
+    spawn: &Spawn,
+    timeout: Duration,
+    interrupt: &AtomicBool,
+    on_output: &mut dyn FnMut(Stream, &[u8]),
+) -> std::io::Result<Ending> {
+    let child = start(spawn)?;
+    let deadline = Instant::now() + timeout;
+    let ending = loop {
+        if let Some(ending) = child.try_status() {
+            break ending;
+        }
+        if interrupt.load(Ordering::SeqCst) {
+            child.kill_group();
+            break Ending::Interrupted;
+        }
+        if Instant::now() >= deadline {
+            child.kill_group();
+            break Ending::TimedOut;
+        }
+        child.poll(TICK, on_output);
+    };
+    child.finish(on_output);
+    Ok(ending)
+}
+
+/// Run `spawn` with the terminal (interactive steps): standard input, output and error are
+/// inherited, and the child stays in our process group so that it can read the terminal and
+/// gets Ctrl-C like a foreground program. Nothing passes through the redactor here: the caller
+/// only uses this for steps the user types into, and says so.
+pub fn run_foreground(spawn: &Spawn, timeout: Duration, interrupt: &AtomicBool) -> std::io::Result<Ending> {
+    let handle = duct::cmd(&spawn.program, &spawn.args)
+        .dir(&spawn.workdir)
+        .full_env(spawn.env.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .unchecked()
+        .start()?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(output) = handle.try_wait()? {
+            let ending = ending_of(output.status);
+            if interrupt.load(Ordering::SeqCst) {
+                return Ok(Ending::Interrupted);
+            }
+            return Ok(ending);
+        }
+        if interrupt.load(Ordering::SeqCst) {
+            let _ = handle.kill();
+            return Ok(Ending::Interrupted);
+        }
+        if Instant::now() >= deadline {
+            let _ = handle.kill();
+            return Ok(Ending::TimedOut);
+        }
+        std::thread::sleep(TICK);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bash(script: &str, dir: &std::path::Path) -> Spawn {
+        Spawn {
+            program: "bash".into(),
+            args: vec!["-c".into(), script.into()],
+            env: vec![("PATH".into(), std::env::var_os("PATH").unwrap_or_default())],
+            workdir: dir.to_path_buf(),
+            stdin: Stdin::Null,
+        }
+    }
+
+    fn collect(spawn: &Spawn, timeout: Duration) -> (Ending, Vec<u8>, Vec<u8>) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let flag = AtomicBool::new(false);
+        let ending = run(spawn, timeout, &flag, &mut |s, b| match s {
+            Stream::Stdout => out.extend_from_slice(b),
+            Stream::Stderr => err.extend_from_slice(b),
+        })
+        .unwrap();
+        (ending, out, err)
+    }
+
+    #[test]
+    fn output_and_exit_code_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ending, out, err) = collect(&bash("echo out; echo err >&2; exit 3", dir.path()), Duration::from_secs(10));
+        assert_eq!(ending, Ending::Exited(3));
+        assert_eq!(out, b"out\n");
+        assert_eq!(err, b"err\n");
+    }
+
+    #[test]
+    fn stdin_is_dev_null_and_the_environment_is_only_what_is_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ending, out, _) = collect(&bash("cat; echo \"[${HOME:-unset}]\"", dir.path()), Duration::from_secs(10));
+        assert_eq!(ending, Ending::Exited(0));
+        assert_eq!(out, b"[unset]\n");
+    }
+
+    #[test]
+    fn a_timeout_kills_the_child_and_its_grandchild() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("grandchild.pid");
+        let script = format!("sleep 300 & echo $! > {}; wait", pidfile.display());
+        let started = Instant::now();
+        let (ending, _, _) = collect(&bash(&script, dir.path()), Duration::from_millis(500));
+        assert_eq!(ending, Ending::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(30));
+        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        // Reaped by init or a zombie of nobody: in either case it no longer runs.
+        let gone = !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z");
+        assert!(gone, "grandchild {pid} still running");
+    }
+
+    #[test]
+    fn a_background_process_holding_the_pipe_does_not_hang_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let (ending, out, _) = collect(&bash("sleep 300 & echo started", dir.path()), Duration::from_secs(60));
+        assert_eq!(ending, Ending::Exited(0));
+        assert_eq!(out, b"started\n");
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_interrupt_flag_stops_the_child() {
+        let dir = tempfile::tempdir().unwrap();
+        let flag = AtomicBool::new(true);
+        let ending = run(&bash("sleep 300", dir.path()), Duration::from_secs(60), &flag, &mut |_, _| {}).unwrap();
+        assert_eq!(ending, Ending::Interrupted);
+    }
+}
