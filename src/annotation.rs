@@ -34,6 +34,8 @@ pub struct Annotation {
     pub title: Option<String>,
     /// Code block language override.
     pub lang: Option<String>,
+    /// Exit status a command block is expected to end with (`expect-exit=1`).
+    pub expect_exit: Option<String>,
     /// The block is an illustration, not part of the runbook.
     pub ignore: bool,
     /// Rules suppressed for the next block (`allow RB201 undefined-placeholder`).
@@ -50,7 +52,7 @@ pub struct AnnotationProblem {
 }
 
 /// Attribute keys understood in both spellings.
-pub const KEYS: &[&str] = &["id", "kind", "file", "of", "when", "alt", "ref", "step", "title", "lang"];
+pub const KEYS: &[&str] = &["id", "kind", "file", "of", "when", "alt", "ref", "step", "title", "lang", "expect-exit"];
 
 impl Annotation {
     pub fn is_empty(&self) -> bool {
@@ -62,7 +64,7 @@ impl Annotation {
         macro_rules! take {
             ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
         }
-        take!(id, kind, file, of, when, alt, ref_to, step, title, lang);
+        take!(id, kind, file, of, when, alt, ref_to, step, title, lang, expect_exit);
         self.ignore |= other.ignore;
         self.allow.extend(other.allow);
         self.span = if self.span.is_empty() { other.span } else { self.span.to(other.span) };
@@ -80,6 +82,12 @@ impl Annotation {
             "step" => &mut self.step,
             "title" => &mut self.title,
             "lang" => &mut self.lang,
+            "expect-exit" => {
+                if value.parse::<i32>().is_err() {
+                    return Err(format!("`expect-exit` takes an exit status (a number), not `{value}`"));
+                }
+                &mut self.expect_exit
+            }
             _ => return Err(unknown_key(key)),
         };
         if value.is_empty() {

@@ -33,6 +33,13 @@ pub enum Error {
     /// An output file that cannot be written (nothing partial is left behind).
     #[error("{}: cannot write: {message}", path.display())]
     CannotWrite { path: PathBuf, message: String },
+    /// A `--plan` file that is not a JSON plan.
+    #[error("{}:{line}: {message}", path.display())]
+    BadPlan { path: PathBuf, line: usize, message: String },
+    /// A run that cannot start as asked (missing values without a terminal, a held lock, a
+    /// selection that leaves out a prerequisite…).
+    #[error("{0}")]
+    Usage(String),
     /// A `runbook.toml` that cannot be used.
     #[error("{}:{line}: {message}", path.display())]
     BadConfig { path: PathBuf, line: usize, message: String },

@@ -22,3 +22,4 @@ pub mod source;
 pub use error::Error;
 pub use source::{SourceFile, Span};
 pub mod steps;
+pub mod transcript;

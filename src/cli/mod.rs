@@ -6,6 +6,7 @@
 
 mod check;
 mod plan_cmd;
+mod run_cmd;
 mod steps;
 mod vars;
 
@@ -91,6 +92,61 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         salt_file: Option<PathBuf>,
     },
+    /// Execute the steps for real: output redacted, transcripts written as it goes, resumable.
+    Run {
+        /// The Markdown runbook.
+        file: PathBuf,
+        #[command(flatten)]
+        values: ValueArgs,
+        /// Run only these steps (ids or unique suffixes) or sections (slugs, with their subsections).
+        #[arg(long, value_name = "ID|SECTION")]
+        only: Vec<String>,
+        /// Start at this step.
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
+        /// Stop after this step.
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+        /// Do not ask: go ahead with changes, acknowledge manual steps, overwrite files that differ.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Go on after a failed step (the run still exits 1).
+        #[arg(long)]
+        keep_going: bool,
+        /// Time limit per step (`90s`, `10m`, `1h`); the step's whole process group is killed after it.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = run_cmd::parse_timeout)]
+        timeout: std::time::Duration,
+        /// Continue after the last finished step of the previous run from this directory.
+        #[arg(long)]
+        resume: bool,
+        /// Run only if this reviewed JSON plan (`runbook plan --json`) still matches.
+        #[arg(long, value_name = "PLAN.json")]
+        plan: Option<PathBuf>,
+        /// Where commands run and files are written (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        workdir: Option<PathBuf>,
+        /// Never overwrite a file that exists with other content: fail the step instead.
+        #[arg(long, conflicts_with = "yes")]
+        no_clobber: bool,
+        /// The Python interpreter for Python steps.
+        #[arg(long, value_name = "PROGRAM", default_value = "python3")]
+        python: String,
+        /// Write the Markdown transcript here (rewritten after every step).
+        #[arg(long, value_name = "FILE")]
+        transcript: Option<PathBuf>,
+        /// Write the JSON transcript here (rewritten after every step).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Key for the secret HMACs in the digest (default: `.runbook/salt`).
+        #[arg(long, value_name = "FILE")]
+        salt_file: Option<PathBuf>,
+        /// Show only failures and the final summary.
+        #[arg(long, short = 'q', conflicts_with = "verbose")]
+        quiet: bool,
+        /// Also show each step's rendered commands before it runs.
+        #[arg(long, short = 'v')]
+        verbose: bool,
+    },
     /// List the lint rules, or show one rule's documentation.
     Rules {
         /// A rule code or name.
@@ -132,6 +188,7 @@ pub enum Status {
     Success = 0,
     Findings = 1,
     Usage = 2,
+    Interrupted = 130,
 }
 
 impl From<Status> for ExitCode {
@@ -197,6 +254,43 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             write_stdout(&outcome.terminal);
             Ok(if outcome.failed { Status::Findings } else { Status::Success })
         }
+        Command::Run {
+            file,
+            values,
+            only,
+            from,
+            to,
+            yes,
+            keep_going,
+            timeout,
+            resume,
+            plan,
+            workdir,
+            no_clobber,
+            python,
+            transcript,
+            json,
+            salt_file,
+            quiet,
+            verbose,
+        } => run_cmd::run(run_cmd::Args {
+            file,
+            given: values.resolve()?,
+            selection: crate::plan::Selection { only, from, to },
+            yes,
+            keep_going,
+            timeout,
+            resume,
+            plan,
+            workdir,
+            no_clobber,
+            python,
+            transcript,
+            json,
+            salt_file,
+            quiet,
+            verbose,
+        }),
         Command::Rules { rule } => {
             write_stdout(&check::rules_text(rule.as_deref())?);
             Ok(Status::Success)

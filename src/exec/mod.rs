@@ -5,3 +5,6 @@ pub mod python_check;
 pub mod redact;
 pub mod process;
 pub mod python;
+pub mod capture;
+pub mod state;
+pub mod run;

@@ -45,6 +45,9 @@ pub struct Spawn {
     pub env: Vec<(OsString, OsString)>,
     pub workdir: PathBuf,
     pub stdin: Stdin,
+    /// Start a new process group (every step but an interactive one, which must stay in the
+    /// terminal's foreground group to read from it).
+    pub new_group: bool,
 }
 
 /// How a child ended.
@@ -82,17 +85,19 @@ pub fn start(spawn: &Spawn) -> std::io::Result<Child> {
             .full_env(spawn.env.iter().map(|(k, v)| (k.clone(), v.clone())))
             .stdout_file(out_writer)
             .stderr_file(err_writer)
-            .unchecked()
-            .before_spawn(|cmd| {
+            .unchecked();
+        if spawn.new_group {
+            expr = expr.before_spawn(|cmd| {
                 cmd.process_group(0);
                 Ok(())
             });
+        }
         if spawn.stdin == Stdin::Null {
             expr = expr.stdin_null();
         }
         expr.start()?
     };
-    let pgid = handle.pids().first().and_then(|&p| i32::try_from(p).ok());
+    let pgid = if spawn.new_group { handle.pids().first().and_then(|&p| i32::try_from(p).ok()) } else { None };
     let (tx, chunks) = mpsc::channel();
     let readers = [(Stream::Stdout, out_reader), (Stream::Stderr, err_reader)]
         .into_iter()
@@ -152,7 +157,8 @@ impl Child {
         }
     }
 
-    /// Kill the whole group (SIGTERM, then SIGKILL after a grace period) and reap the child.
+    /// Kill the whole group (SIGTERM, then SIGKILL after a grace period) and reap the child; a
+    /// child in our own group is killed alone.
     pub fn kill_group(&self) {
         if let Some(pgid) = self.pgid {
             kill_group(pgid);
@@ -232,37 +238,6 @@ pub fn run(
     Ok(ending)
 }
 
-/// Run `spawn` with the terminal (interactive steps): standard input, output and error are
-/// inherited, and the child stays in our process group so that it can read the terminal and
-/// gets Ctrl-C like a foreground program. Nothing passes through the redactor here: the caller
-/// only uses this for steps the user types into, and says so.
-pub fn run_foreground(spawn: &Spawn, timeout: Duration, interrupt: &AtomicBool) -> std::io::Result<Ending> {
-    let handle = duct::cmd(&spawn.program, &spawn.args)
-        .dir(&spawn.workdir)
-        .full_env(spawn.env.iter().map(|(k, v)| (k.clone(), v.clone())))
-        .unchecked()
-        .start()?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(output) = handle.try_wait()? {
-            let ending = ending_of(output.status);
-            if interrupt.load(Ordering::SeqCst) {
-                return Ok(Ending::Interrupted);
-            }
-            return Ok(ending);
-        }
-        if interrupt.load(Ordering::SeqCst) {
-            let _ = handle.kill();
-            return Ok(Ending::Interrupted);
-        }
-        if Instant::now() >= deadline {
-            let _ = handle.kill();
-            return Ok(Ending::TimedOut);
-        }
-        std::thread::sleep(TICK);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +249,7 @@ mod tests {
             env: vec![("PATH".into(), std::env::var_os("PATH").unwrap_or_default())],
             workdir: dir.to_path_buf(),
             stdin: Stdin::Null,
+            new_group: true,
         }
     }
 

@@ -108,6 +108,7 @@ impl Session {
             env,
             workdir: workdir.to_path_buf(),
             stdin: process::Stdin::Null,
+            new_group: true,
         };
         let child = process::start(&spawn)?;
         let deadline = Instant::now() + Duration::from_secs(30);

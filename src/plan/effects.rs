@@ -1052,6 +1052,7 @@ mod tests {
             text: text.to_string(),
             file: None,
             output_of: None,
+            expect_exit: None,
             commands,
             allow: Vec::new(),
             span: crate::source::Span::default(),

@@ -215,24 +215,14 @@ fn plan_step(
             (None, Source::Capture { step } | Source::OutputOf { step }) => {
                 Fill::Captured { name: name.to_string(), step: step.clone() }
             }
-            (None, Source::FileOf { .. }) => Fill::Value(
-                p.variants.first().map_or_else(|| name.to_lowercase(), |v| v.trim_matches(['<', '>']).to_string()),
-            ),
+            (None, Source::FileOf { .. }) => Fill::Value(file_name_of(p)),
             (None, Source::User) => Fill::Missing { name: name.to_string() },
         }
     };
     let mut rendered = Vec::new();
     let mut used_secrets: Vec<String> = Vec::new();
     for block in &step.blocks {
-        let uses = params
-            .placeholders
-            .iter()
-            .flat_map(|p| p.uses.iter().map(move |u| (p.name.as_str(), u)))
-            .filter(|(_, u)| {
-                u.step == Some(index) && !u.via_env && block.span.start <= u.span.start && u.span.end <= block.span.end
-            })
-            .map(|(name, u)| (name, u.span));
-        let slots = render::slots_from_spans(&block.text, &block.map, uses);
+        let slots = block_slots(params, index, block);
         for s in &slots {
             match fill(&s.name) {
                 Fill::Missing { name } if skipped.is_none() => {
@@ -318,6 +308,24 @@ fn plan_step(
     }
 }
 
+/// The placeholder occurrences inside one block of step `index`, as render slots.
+pub fn block_slots(params: &Params, index: usize, block: &crate::steps::StepBlock) -> Vec<Slot> {
+    let uses = params
+        .placeholders
+        .iter()
+        .flat_map(|p| p.uses.iter().map(move |u| (p.name.as_str(), u)))
+        .filter(|(_, u)| {
+            u.step == Some(index) && !u.via_env && block.span.start <= u.span.start && u.span.end <= block.span.end
+        })
+        .map(|(name, u)| (name, u.span));
+    render::slots_from_spans(&block.text, &block.map, uses)
+}
+
+/// The file name a file placeholder (`<json.file>`) stands for: its spelling without brackets.
+pub fn file_name_of(p: &crate::params::Placeholder) -> String {
+    p.variants.first().map_or_else(|| p.name.to_lowercase(), |v| v.trim_matches(['<', '>']).to_string())
+}
+
 /// Why a step will not run: its `when` is false, or it is an alternative nobody chose.
 fn skip_reason(rb: &Runbook, step: &Step, choices: &HashMap<&str, &str>) -> Option<String> {
     if let Some(when) = step.condition.as_ref().and_then(|c| c.when.as_deref()) {
@@ -337,7 +345,7 @@ fn skip_reason(rb: &Runbook, step: &Step, choices: &HashMap<&str, &str>) -> Opti
 }
 
 /// `RB_SECRET_n` for each secret with a value, numbered by name order (deterministic).
-fn secret_envs(params: &Params, bindings: &[Binding]) -> HashMap<String, String> {
+pub fn secret_envs(params: &Params, bindings: &[Binding]) -> HashMap<String, String> {
     params
         .placeholders
         .iter()

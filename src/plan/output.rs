@@ -131,14 +131,33 @@ fn block(out: &mut String, b: &super::RenderedBlock, indent: &str) {
 
 /// The reviewer's Markdown transcript.
 pub fn markdown(plan: &Plan, findings: &StepFindings) -> String {
+    markdown_with(plan, findings, &Extra { title: format!("Plan for `{}`", plan.path), ..Extra::default() })
+}
+
+/// What a run transcript adds to the plan's Markdown (see `transcript`).
+#[derive(Default)]
+pub struct Extra<'a> {
+    pub title: String,
+    /// Rows after the plan's header rows.
+    pub rows: Vec<(String, String)>,
+    /// Markdown added at the end of a step (its status, output…).
+    pub per_step: Option<&'a dyn Fn(&PlannedStep) -> String>,
+}
+
+/// The Markdown transcript with a run's additions.
+pub fn markdown_with(plan: &Plan, findings: &StepFindings, extra: &Extra<'_>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Plan for `{}`\n", plan.path);
+    let _ = writeln!(out, "# {}\n", extra.title);
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| runbook | `{}` |", plan.path);
     let _ = writeln!(out, "| sha256 | `{}` |", plan.sha256);
     let _ = writeln!(out, "| tool | runbook {} |", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "| digest | `{}` |", plan.digest);
-    let _ = writeln!(out, "| summary | {} |\n", summary_line(plan));
+    let _ = writeln!(out, "| summary | {} |", summary_line(plan));
+    for (k, v) in &extra.rows {
+        let _ = writeln!(out, "| {k} | {} |", v.replace('|', "\\|"));
+    }
+    out.push('\n');
     let _ = writeln!(out, "## Values\n\n| name | value | origin |\n|---|---|---|");
     for v in plan.values.iter().chain(&plan.choices) {
         let captured =
@@ -169,6 +188,9 @@ pub fn markdown(plan: &Plan, findings: &StepFindings) -> String {
             let _ = writeln!(out, "### {title}\n");
         }
         step_md(&mut out, n + 1, step, findings);
+        if let Some(f) = extra.per_step {
+            out.push_str(&f(step));
+        }
     }
     out
 }
@@ -225,6 +247,13 @@ fn ensure_newline(s: &str) -> String {
 }
 
 pub fn json(plan: &Plan) -> String {
+    let mut s = serde_json::to_string_pretty(&json_value(plan)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The JSON plan as a value (a run transcript extends it).
+pub fn json_value(plan: &Plan) -> serde_json::Value {
     #[derive(serde::Serialize)]
     struct Doc<'a> {
         format_version: u32,
@@ -252,7 +281,5 @@ pub fn json(plan: &Plan) -> String {
         summary: &plan.summary,
         digest: &plan.digest,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_value(&doc).unwrap_or_default()
 }

@@ -147,6 +147,9 @@ pub struct StepBlock {
     pub file: Option<String>,
     /// Id of the step an `output` block illustrates.
     pub output_of: Option<String>,
+    /// Exit status the block's commands are expected to end with (`expect-exit=1`); 0 when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_exit: Option<i32>,
     /// Commands of a `command` block, one per logical line.
     pub commands: Vec<Command>,
     #[serde(skip)]

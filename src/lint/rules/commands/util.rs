@@ -784,6 +784,7 @@ mod tests {
             text: "$ cf apps\nName  it's\n".into(),
             file: None,
             output_of: None,
+            expect_exit: None,
             commands: vec![],
             allow: vec![],
             span: Span::default(),
