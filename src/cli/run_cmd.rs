@@ -231,6 +231,7 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
         summary: output::summary_line(&plan),
     };
     let resumed = !state.finished.is_empty();
+    let redactor = Redactor::new();
     let mut runner = run::Runner::new(
         &rb,
         &params,
@@ -238,7 +239,7 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
         &plan,
         &opts,
         &interrupt,
-        Redactor::new(),
+        redactor.clone(),
         state,
         Some(state_dir.clone()),
     );
@@ -246,7 +247,7 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
     if !missing.is_empty() {
         return Err(usage(missing.join("\n")));
     }
-    let mut ui = TerminalUi::new(&args, &plan, resumed);
+    let mut ui = TerminalUi::new(&args, &plan, resumed, redactor);
     for n in &notes {
         ui.note(n);
     }
@@ -440,10 +441,13 @@ struct TerminalUi<'a> {
     line_start: bool,
     started: Option<Instant>,
     error: Option<crate::Error>,
+    /// The run's redaction set: transcripts pass through it as a whole, so that a secret known
+    /// only at run time (a capture) is masked in the runbook's own text too.
+    redactor: Redactor,
 }
 
 impl<'a> TerminalUi<'a> {
-    fn new(args: &Args, plan: &'a Plan, resumed: bool) -> TerminalUi<'a> {
+    fn new(args: &Args, plan: &'a Plan, resumed: bool, redactor: Redactor) -> TerminalUi<'a> {
         TerminalUi {
             plan,
             total: plan.steps.len(),
@@ -458,10 +462,13 @@ impl<'a> TerminalUi<'a> {
             line_start: true,
             started: None,
             error: None,
+            redactor,
         }
     }
 
+    /// Everything printed passes through the run's redaction set (step output already has).
     fn print(&self, text: &str) {
+        let text = self.redactor.redact(text);
         let write = || {
             let mut out = anstream::stdout();
             let _ = out.write_all(text.as_bytes());
@@ -479,10 +486,12 @@ impl<'a> TerminalUi<'a> {
         }
         let info = RunInfo { outcome, resumed: self.resumed };
         if let Some(path) = &self.transcript {
-            super::plan_cmd::write_atomically(path, &transcript::markdown(self.plan, &Vec::new(), records, &info))?;
+            let text = transcript::markdown(self.plan, &Vec::new(), records, &info);
+            super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
         }
         if let Some(path) = &self.json {
-            super::plan_cmd::write_atomically(path, &transcript::json(self.plan, records, &info))?;
+            let text = transcript::json(self.plan, records, &info);
+            super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
         }
         Ok(())
     }

@@ -287,7 +287,7 @@ fn analyse_line(text: &str, acc: &mut Acc, depth: usize) {
 
 const NONE_PROGRAMS: &[&str] = &[
     "cd", "export", "echo", "printf", "true", "false", ":", "set", "unset", "alias", "sleep", "clear", "pushd", "popd",
-    "exit", "wait",
+    "exit", "wait", "test", "[", "[[",
 ];
 const READ_PROGRAMS: &[&str] = &[
     "cat", "ls", "grep", "egrep", "fgrep", "rg", "head", "tail", "less", "more", "pwd", "which", "whoami", "wc", "jq",

@@ -8,6 +8,7 @@ mod recall;
 mod reference_check;
 mod reference_guide;
 mod rules;
+mod run;
 mod steps;
 mod support;
 mod vars;
