@@ -273,7 +273,7 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             salt_file,
             quiet,
             verbose,
-        } => run_cmd::run(run_cmd::Args {
+        } => run_cmd::run(&run_cmd::Args {
             file,
             given: values.resolve()?,
             selection: crate::plan::Selection { only, from, to },

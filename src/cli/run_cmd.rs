@@ -1,6 +1,7 @@
 //! `runbook run`: resolve values, build and check the plan, take the state lock, run the steps
 //! through `exec::run`, show progress, write transcripts after every step.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,7 +56,7 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-pub fn run(args: Args) -> Result<Status, crate::Error> {
+pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let usage = crate::Error::Usage;
     let rb = Runbook::from_source(crate::source::SourceFile::read(&args.file)?);
     super::report_problems(&rb);
@@ -79,7 +80,11 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
     if let Some(prev) = &previous {
         for (name, value) in &prev.values {
             if !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
-                given.push(Given { name: name.clone(), value: value.clone(), origin: Origin::Capture("earlier run".into()) });
+                given.push(Given {
+                    name: name.clone(),
+                    value: value.clone(),
+                    origin: Origin::Capture("earlier run".into()),
+                });
             }
         }
     }
@@ -130,11 +135,11 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
     let (bindings, _, _) = crate::params::bind(&params, &given);
 
     // Bound to a reviewed plan.
-    if let Some(path) = &args.plan {
-        if let Some(why) = stale_plan(path, &plan)? {
-            eprintln_styled(&format!("the plan {} is stale: {why}", path.display()));
-            return Ok(Status::Findings);
-        }
+    if let Some(path) = &args.plan
+        && let Some(why) = stale_plan(path, &plan)?
+    {
+        eprintln_styled(&format!("the plan {} is stale: {why}", path.display()));
+        return Ok(Status::Findings);
     }
 
     // Resume: every step finished before must be unchanged.
@@ -167,9 +172,9 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
                 None => {}
             }
         }
-        state.finished = prev.finished.clone();
-        state.secret_captures = prev.secret_captures.clone();
-        state.workdir = prev.workdir.clone();
+        state.finished.clone_from(&prev.finished);
+        state.secret_captures.clone_from(&prev.secret_captures);
+        state.workdir.clone_from(&prev.workdir);
         // A resume inside a Python section restarts at its first Python step.
         if let Some(next) = plan.steps.iter().find(|s| !state.is_finished(&s.id))
             && let Some(restart) = python_restart(&rb, &next.id)
@@ -192,7 +197,8 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
     }
     state.workdir = std::path::absolute(&workdir).unwrap_or(workdir.clone());
 
-    let changes = plan.steps.iter().filter(|s| s.skipped.is_none() && s.effect == plan::effects::Effect::Change).count();
+    let changes =
+        plan.steps.iter().filter(|s| s.skipped.is_none() && s.effect == plan::effects::Effect::Change).count();
     let confirm_changes = !args.yes && args.plan.is_none();
     if confirm_changes && changes > 0 && !terminal {
         return Err(usage(format!(
@@ -247,7 +253,7 @@ pub fn run(args: Args) -> Result<Status, crate::Error> {
     if !missing.is_empty() {
         return Err(usage(missing.join("\n")));
     }
-    let mut ui = TerminalUi::new(&args, &plan, resumed, redactor);
+    let mut ui = TerminalUi::new(args, &plan, resumed, redactor);
     for n in &notes {
         ui.note(n);
     }
@@ -323,7 +329,8 @@ fn stale_plan(path: &Path, plan: &Plan) -> Result<Option<String>, crate::Error> 
                 a.iter()
                     .map(|x| {
                         let name = x.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
-                        let value = x.get("value").or_else(|| x.get("hmac")).map(ToString::to_string).unwrap_or_default();
+                        let value =
+                            x.get("value").or_else(|| x.get("hmac")).map(ToString::to_string).unwrap_or_default();
                         (name, value)
                     })
                     .collect()
@@ -348,7 +355,10 @@ fn stale_plan(path: &Path, plan: &Plan) -> Result<Option<String>, crate::Error> 
         }
     }
     if !changed.is_empty() {
-        why.push(format!("values changed: {}", changed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+        why.push(format!(
+            "values changed: {}",
+            changed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ));
     }
     let old_steps: Vec<(String, String)> = old
         .get("steps")
@@ -357,7 +367,11 @@ fn stale_plan(path: &Path, plan: &Plan) -> Result<Option<String>, crate::Error> 
             a.iter()
                 .map(|s| {
                     let id = s.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let body = format!("{}{}", s.get("rendered").map(ToString::to_string).unwrap_or_default(), s.get("skipped").map(ToString::to_string).unwrap_or_default());
+                    let body = format!(
+                        "{}{}",
+                        s.get("rendered").map(ToString::to_string).unwrap_or_default(),
+                        s.get("skipped").map(ToString::to_string).unwrap_or_default()
+                    );
                     (id, body)
                 })
                 .collect()
@@ -417,7 +431,10 @@ fn read_secret(name: &str, help: &str) -> Option<String> {
         quiet.local_flags.remove(LocalFlags::ECHO);
         let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
     }
-    let value = read_line(&format!("{name} (secret, not shown{}): ", if help.is_empty() { String::new() } else { format!("; {help}") }));
+    let value = read_line(&format!(
+        "{name} (secret, not shown{}): ",
+        if help.is_empty() { String::new() } else { format!("; {help}") }
+    ));
     if let Some(saved) = &saved {
         let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, saved);
     }
@@ -506,11 +523,14 @@ impl<'a> TerminalUi<'a> {
         }
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
         let mut line = format!("Run {}: {}", outcome_name(outcome), list.join(", "));
-        if let Some(r) = records.iter().find(|r| matches!(r.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted)) {
-            line.push_str(&format!("\n{} `{}`: {}", r.status.as_str(), r.id, r.message.as_deref().unwrap_or("")));
+        if let Some(r) = records
+            .iter()
+            .find(|r| matches!(r.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted))
+        {
+            let _ = write!(line, "\n{} `{}`: {}", r.status.as_str(), r.id, r.message.as_deref().unwrap_or(""));
         }
         if let Some(path) = &self.transcript {
-            line.push_str(&format!("\nTranscript: {}", path.display()));
+            let _ = write!(line, "\nTranscript: {}", path.display());
         }
         self.print(&format!("{line}\n"));
     }
@@ -539,7 +559,7 @@ impl Ui for TerminalUi<'_> {
                 for b in &step.rendered {
                     if b.kind == BlockKind::Command {
                         for l in b.text.lines() {
-                            text.push_str(&format!("  $ {l}\n"));
+                            let _ = writeln!(text, "  $ {l}");
                         }
                     }
                 }
@@ -587,7 +607,7 @@ impl Ui for TerminalUi<'_> {
         if !self.quiet || failed {
             let mut line = format!("  {} [{n}/{}] {} ({elapsed})", record.status.as_str(), self.total, step.id);
             if let Some(m) = &record.message {
-                line.push_str(&format!(": {m}"));
+                let _ = write!(line, ": {m}");
             }
             for e in record.expected.iter().filter(|e| !e.matched) {
                 if let Some(d) = &e.diff {
@@ -632,7 +652,7 @@ mod tests {
 
     #[test]
     fn timeouts_parse() {
-        assert_eq!(parse_timeout("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_timeout("10m").unwrap(), Duration::from_mins(10));
         assert_eq!(parse_timeout("90").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_timeout("500ms").unwrap(), Duration::from_millis(500));
         assert!(parse_timeout("0").is_err());

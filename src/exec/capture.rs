@@ -23,7 +23,8 @@ pub fn extract(capture: &Capture, output: &str) -> Result<String, String> {
     }
     if let Some(pattern) = &capture.regex {
         let re = regex::Regex::new(pattern).map_err(|e| format!("invalid capture pattern: {e}"))?;
-        let caps = re.captures(output).ok_or_else(|| "the capture pattern matched nothing in the output".to_string())?;
+        let caps =
+            re.captures(output).ok_or_else(|| "the capture pattern matched nothing in the output".to_string())?;
         return caps
             .get(1)
             .or_else(|| caps.get(0))

@@ -1,10 +1,10 @@
 //! The only module that spawns processes.
 
+pub mod capture;
 pub mod expect;
-pub mod python_check;
-pub mod redact;
 pub mod process;
 pub mod python;
-pub mod capture;
-pub mod state;
+pub mod python_check;
+pub mod redact;
 pub mod run;
+pub mod state;

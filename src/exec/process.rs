@@ -175,7 +175,7 @@ impl Child {
         }
         let _ = handle.wait();
         drop(handle);
-        for (stream, bytes) in chunks.iter() {
+        for (stream, bytes) in &chunks {
             on_output(stream, &bytes);
         }
         for r in readers {
@@ -301,7 +301,7 @@ mod tests {
     fn a_background_process_holding_the_pipe_does_not_hang_the_step() {
         let dir = tempfile::tempdir().unwrap();
         let started = Instant::now();
-        let (ending, out, _) = collect(&bash("sleep 300 & echo started", dir.path()), Duration::from_secs(60));
+        let (ending, out, _) = collect(&bash("sleep 300 & echo started", dir.path()), Duration::from_mins(1));
         assert_eq!(ending, Ending::Exited(0));
         assert_eq!(out, b"started\n");
         assert!(started.elapsed() < Duration::from_secs(30));
@@ -311,7 +311,7 @@ mod tests {
     fn the_interrupt_flag_stops_the_child() {
         let dir = tempfile::tempdir().unwrap();
         let flag = AtomicBool::new(true);
-        let ending = run(&bash("sleep 300", dir.path()), Duration::from_secs(60), &flag, &mut |_, _| {}).unwrap();
+        let ending = run(&bash("sleep 300", dir.path()), Duration::from_mins(1), &flag, &mut |_, _| {}).unwrap();
         assert_eq!(ending, Ending::Interrupted);
     }
 }

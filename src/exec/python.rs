@@ -90,7 +90,13 @@ pub struct Session {
 
 impl Session {
     /// Start `python` with the given environment in `workdir`; the socket lives in `private`.
-    pub fn start(python: &str, env: Vec<(std::ffi::OsString, std::ffi::OsString)>, workdir: &Path, private: &Path, n: usize) -> std::io::Result<Session> {
+    pub fn start(
+        python: &str,
+        env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+        workdir: &Path,
+        private: &Path,
+        n: usize,
+    ) -> std::io::Result<Session> {
         let socket = private.join(format!("python-{n}.sock"));
         let _ = std::fs::remove_file(&socket);
         let listener = UnixListener::bind(&socket)?;

@@ -397,10 +397,10 @@ impl<'a> Runner<'a> {
                 if !rerun.contains(&from) {
                     rerun.push(from);
                 }
-            } else if self.opts.terminal {
-                if let Some(v) = ui.secret(&name, &format!("captured by step `{from}` in the earlier run")) {
-                    self.capture_value(&name, v, true);
-                }
+            } else if self.opts.terminal
+                && let Some(v) = ui.secret(&name, &format!("captured by step `{from}` in the earlier run"))
+            {
+                self.capture_value(&name, v, true);
             }
         }
         for id in rerun {
@@ -445,11 +445,7 @@ impl<'a> Runner<'a> {
         let at = format!("{}:{}", self.rb.source.path.display(), ps.line);
         match ps.effect {
             Effect::Manual => {
-                let acknowledged = if self.opts.terminal {
-                    ui.confirm("Done?")
-                } else {
-                    self.opts.yes
-                };
+                let acknowledged = if self.opts.terminal { ui.confirm("Done?") } else { self.opts.yes };
                 if acknowledged {
                     record.status = Status::Acknowledged;
                 } else {
@@ -457,7 +453,9 @@ impl<'a> Runner<'a> {
                     record.message = Some(if self.opts.terminal {
                         format!("manual step not done ({at})")
                     } else {
-                        format!("manual step at {at} needs a person: run on a terminal, or pass --yes to record it as acknowledged")
+                        format!(
+                            "manual step at {at} needs a person: run on a terminal, or pass --yes to record it as acknowledged"
+                        )
                     });
                 }
                 return record;
@@ -478,9 +476,8 @@ impl<'a> Runner<'a> {
         }
         let mut out = Collected::new(self.opts.output_limit);
         let captures: Vec<_> = self.rb.front_matter.captures.iter().filter(|c| c.from == ps.id).cloned().collect();
-        let secret_captures = captures
-            .iter()
-            .any(|c| c.secret.unwrap_or(false) || self.params.get(&c.name).is_some_and(|p| p.secret));
+        let secret_captures =
+            captures.iter().any(|c| c.secret.unwrap_or(false) || self.params.get(&c.name).is_some_and(|p| p.secret));
         // Output that holds secrets still to be captured is shown only once they are known.
         let hold = secret_captures || ps.flags.contains(&"prints-secrets");
         let mut raw_stdout: Vec<u8> = Vec::new();
@@ -661,13 +658,13 @@ impl<'a> Runner<'a> {
         let ending = ending.map_err(|e| Failure::new(Status::Failed, format!("cannot start bash: {e}")))?;
         let script_line = std::fs::read_to_string(&failed_line_file).ok().and_then(|t| t.trim().parse::<usize>().ok());
         let _ = std::fs::remove_file(&failed_line_file);
-        let md_line = script_line
-            .filter(|&l| l >= 2)
-            .map(|l| {
+        let md_line = script_line.filter(|&l| l >= 2).map_or_else(
+            || self.line_of(block.content_start),
+            |l| {
                 let offset = line_offset(&rendered.text, l - 2);
                 self.line_of(block.map.to_source(rendered.to_block(offset)))
-            })
-            .unwrap_or_else(|| self.line_of(block.content_start));
+            },
+        );
         let path_md = self.rb.source.path.display();
         let expected = block.expect_exit.unwrap_or(0);
         match ending {
@@ -728,7 +725,9 @@ impl<'a> Runner<'a> {
             self.sessions += 1;
             let session =
                 python::Session::start(&self.opts.python, env, &self.opts.workdir, &self.opts.private, self.sessions)
-                    .map_err(|e| Failure::new(Status::Failed, format!("cannot start Python for {path_md}:{first_line}: {e}")))?;
+                    .map_err(|e| {
+                    Failure::new(Status::Failed, format!("cannot start Python for {path_md}:{first_line}: {e}"))
+                })?;
             self.python = Some((section, session));
         }
         for (_, var) in &rendered.secret_refs {
@@ -841,7 +840,10 @@ impl<'a> Runner<'a> {
     fn file_block(&mut self, index: usize, block: &StepBlock, ui: &mut dyn Ui) -> Result<Option<i32>, Failure> {
         let at = format!("{}:{}", self.rb.source.path.display(), self.line_of(block.span.start));
         let Some(name) = block.file.clone() else {
-            return Err(Failure::new(Status::Failed, format!("the file block at {at} has no file name: add `file=NAME`")));
+            return Err(Failure::new(
+                Status::Failed,
+                format!("the file block at {at} has no file name: add `file=NAME`"),
+            ));
         };
         let rendered = self.render(index, block, Mode::Execute)?;
         if let Some((n, _)) = rendered.secret_refs.first() {
@@ -903,7 +905,8 @@ impl<'a> Runner<'a> {
                 .iter()
                 .filter(move |b| {
                     b.kind == BlockKind::Output
-                        && (b.output_of.as_deref() == Some(step.id.as_str()) || (s.id == step.id && b.output_of.is_none()))
+                        && (b.output_of.as_deref() == Some(step.id.as_str())
+                            || (s.id == step.id && b.output_of.is_none()))
                 })
                 .map(move |b| (i, b))
         });
@@ -912,16 +915,19 @@ impl<'a> Runner<'a> {
             let line = self.line_of(b.content_start);
             match expect::compare(&sample, stdout) {
                 Ok(shape) => {
-                    record.expected.push(ExpectRecord { line, shape: shape.as_str(), matched: true, summary: None, diff: None });
+                    record.expected.push(ExpectRecord {
+                        line,
+                        shape: shape.as_str(),
+                        matched: true,
+                        summary: None,
+                        diff: None,
+                    });
                 }
                 Err(m) => {
                     record.status = Status::Failed;
                     record.failed_line = Some(line);
-                    record.message = Some(format!(
-                        "{} (sample at {}:{line})",
-                        m.summary,
-                        self.rb.source.path.display()
-                    ));
+                    record.message =
+                        Some(format!("{} (sample at {}:{line})", m.summary, self.rb.source.path.display()));
                     record.expected.push(ExpectRecord {
                         line,
                         shape: expect::shape_of(&sample).as_str(),
@@ -1170,7 +1176,7 @@ mod tests {
 
     #[test]
     fn durations_read_well() {
-        assert_eq!(human_duration(Duration::from_secs(600)), "10m 0s");
+        assert_eq!(human_duration(Duration::from_mins(10)), "10m 0s");
         assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
         assert_eq!(human_duration(Duration::from_millis(20)), "20ms");
     }

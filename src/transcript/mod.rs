@@ -79,7 +79,12 @@ fn step_md(r: &StepRecord) -> String {
     }
     if !r.output.is_empty() {
         let fence = fence_for(&r.output);
-        let _ = writeln!(out, "Output:\n\n{fence}text\n{}{}{fence}\n", r.output, if r.output.ends_with('\n') { "" } else { "\n" });
+        let _ = writeln!(
+            out,
+            "Output:\n\n{fence}text\n{}{}{fence}\n",
+            r.output,
+            if r.output.ends_with('\n') { "" } else { "\n" }
+        );
     }
     if r.truncated > 0 {
         let _ = writeln!(out, "(output cut: {} more bytes not kept)\n", r.truncated);
