@@ -281,24 +281,14 @@ fn outcome_name(o: Outcome) -> &'static str {
 /// The first Python step of `id`'s level-2 section, when `id` comes after it in that section.
 fn python_restart(rb: &Runbook, id: &str) -> Option<String> {
     let at = rb.steps.iter().position(|s| s.id == id)?;
-    let top = |slug: &str| {
-        let mut cur = slug.to_string();
-        while let Some(s) = rb.sections.iter().find(|x| x.slug == cur) {
-            match &s.parent {
-                Some(p) if s.level > 2 => cur = p.clone(),
-                _ => break,
-            }
-        }
-        cur
-    };
-    let section = top(&rb.steps[at].section);
+    let section = rb.namespace(&rb.steps[at].section);
     let is_python = |s: &crate::steps::Step| {
         s.blocks.iter().any(|b| {
             b.kind == BlockKind::Code
                 && crate::render::Lang::of(&b.lang, b.file.as_deref()) == crate::render::Lang::Python
         })
     };
-    let first = rb.steps[..at].iter().find(|s| top(&s.section) == section && is_python(s))?;
+    let first = rb.steps[..at].iter().find(|s| rb.namespace(&s.section) == section && is_python(s))?;
     Some(first.id.clone())
 }
 

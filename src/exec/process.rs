@@ -210,8 +210,9 @@ fn ending_of(status: std::process::ExitStatus) -> Ending {
     }
 }
 
-/// Run `spawn` to the end: output goes to `on_output` as it arrives; after `timeout` or when
-/// `interrupt` is set, the whole group is killed.
+/// Run `spawn` to the end: output goes to `on_output` as it arrives (an empty chunk each tick
+/// without output, so that the caller can show a prompt that has no newline yet); after
+/// `timeout` or when `interrupt` is set, the whole group is killed.
 pub fn run(
     spawn: &Spawn,
     timeout: Duration,
@@ -232,7 +233,10 @@ pub fn run(
             child.kill_group();
             break Ending::TimedOut;
         }
-        child.poll(TICK, on_output);
+        if !child.poll(TICK, on_output) {
+            // An empty chunk: nothing arrived for a tick (the caller may flush a prompt).
+            on_output(Stream::Stdout, &[]);
+        }
     };
     child.finish(on_output);
     Ok(ending)

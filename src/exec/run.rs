@@ -60,6 +60,9 @@ impl Status {
     }
 }
 
+/// How long output may end without a newline before what is safe of it is shown.
+const IDLE_FLUSH: Duration = Duration::from_millis(150);
+
 /// The message of a step that an earlier run finished (on `--resume`).
 pub const EARLIER: &str = "finished in an earlier run (resumed after it)";
 
@@ -384,7 +387,7 @@ impl<'a> Runner<'a> {
     }
 
     /// On resume: secret captures of finished steps are not in the state. Re-run their step when
-    /// it only reads, else ask for the value on a terminal.
+    /// it only reads (effect `read` or `none`), else ask for the value on a terminal.
     fn reobtain_secret_captures(&mut self, ui: &mut dyn Ui) {
         let needed: Vec<String> =
             self.state.secret_captures.iter().filter(|n| !self.values.contains_key(*n)).cloned().collect();
@@ -392,7 +395,8 @@ impl<'a> Runner<'a> {
         for name in needed {
             let Some(cap) = self.rb.front_matter.captures.iter().find(|c| c.name == name) else { continue };
             let from = cap.from.clone();
-            let read_only = self.plan.steps.iter().any(|s| s.id == from && s.effect == Effect::Read);
+            let read_only =
+                self.plan.steps.iter().any(|s| s.id == from && matches!(s.effect, Effect::Read | Effect::None));
             if read_only {
                 if !rerun.contains(&from) {
                     rerun.push(from);
@@ -419,7 +423,7 @@ impl<'a> Runner<'a> {
     }
 
     fn leave_python_section(&mut self, ps: &PlannedStep, ui: &mut dyn Ui) {
-        let section = top_section(self.rb, &ps.section);
+        let section = self.rb.namespace(&ps.section);
         if self.python.as_ref().is_some_and(|(s, _)| *s != section)
             && let Some((_, session)) = self.python.take()
         {
@@ -642,7 +646,21 @@ impl<'a> Runner<'a> {
         // One redactor over both streams in arrival order: a secret split between a write to
         // stdout and one to stderr is still seen whole.
         let mut combined = self.redactor.stream();
+        let mut last = Instant::now();
+        let mut partial = false;
         let ending = process::run(&spawn, self.opts.timeout, self.interrupt, &mut |s, b| {
+            if b.is_empty() {
+                // A prompt without a newline (`Password>`) is shown after a short pause; the
+                // redactor still holds back anything that could be the start of a secret.
+                if partial && !hold && last.elapsed() > IDLE_FLUSH {
+                    let safe = combined.flush_partial();
+                    out.show(s, &safe, ui);
+                    partial = false;
+                }
+                return;
+            }
+            last = Instant::now();
+            partial = !b.ends_with(b"\n");
             if s == Stream::Stdout {
                 raw_stdout.extend_from_slice(b);
             }
@@ -714,7 +732,7 @@ impl<'a> Runner<'a> {
         raw_stdout: &mut Vec<u8>,
     ) -> Result<Option<i32>, Failure> {
         let rendered = self.render(index, block, Mode::Execute)?;
-        let section = top_section(self.rb, &step.section);
+        let section = self.rb.namespace(&step.section);
         let path_md = self.rb.source.path.display().to_string();
         let first_line = self.line_of(block.content_start);
         if self.python.as_ref().is_none_or(|(s, session)| *s != section || !session.alive()) {
@@ -806,7 +824,7 @@ impl<'a> Runner<'a> {
         let mut refs: Vec<(String, String)> = Vec::new();
         let mut texts: Vec<String> = Vec::new();
         for (i, s) in self.rb.steps.iter().enumerate() {
-            if top_section(self.rb, &s.section) != section {
+            if self.rb.namespace(&s.section) != section {
                 continue;
             }
             for b in &s.blocks {
@@ -1020,18 +1038,6 @@ impl Collected {
             self.show(s, &safe, ui);
         }
         self.show(Stream::Stdout, &stream.finish(), ui);
-    }
-}
-
-/// The level-2 (or higher) section a section belongs to: one Python interpreter each.
-fn top_section(rb: &Runbook, slug: &str) -> String {
-    let mut cur = slug.to_string();
-    loop {
-        let Some(s) = rb.sections.iter().find(|x| x.slug == cur) else { return cur };
-        match &s.parent {
-            Some(parent) if s.level > 2 => cur = parent.clone(),
-            _ => return cur,
-        }
     }
 }
 

@@ -43,6 +43,27 @@ impl Runbook {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }
+
+    /// The section whose Python blocks share one namespace (and, in `run`, one interpreter):
+    /// the level-2 ancestor of `section`, or the outermost one when no level-2 heading is above it.
+    pub fn namespace(&self, section: &str) -> String {
+        let mut current = self.sections.iter().find(|s| s.slug == section);
+        let mut guard = 0;
+        while let Some(s) = current {
+            if s.level <= 2 || guard > 16 {
+                return s.slug.clone();
+            }
+            match s.parent.as_deref() {
+                Some(parent) => match self.sections.iter().find(|p| p.slug == parent) {
+                    Some(p) => current = Some(p),
+                    None => return s.slug.clone(),
+                },
+                None => return s.slug.clone(),
+            }
+            guard += 1;
+        }
+        section.to_string()
+    }
 }
 
 /// A heading, as a section that steps belong to.

@@ -106,6 +106,12 @@ const SEEDS: &[(&[&str], &str, &str, &[&str])] = &[
         &[],
     ),
     (&["RB605"], "Open the bucket.", "Open the bucket with `s3.Bucket('name)`.", &[]),
+    (
+        &["RB606"],
+        "<!-- runbook: id=service-key -->\n",
+        "```python {kind=code id=peek}\nimport os\nprint(len(os.environ[\"BUCKET_NAME\"]))\n```\n\n<!-- runbook: id=service-key -->\n",
+        &[],
+    ),
 ];
 
 #[test]

@@ -431,3 +431,44 @@ fn two_runs_cannot_share_one_state() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another run of this runbook"));
 }
+
+#[test]
+fn resume_obtains_a_secret_capture_again_by_rerunning_its_read_step() {
+    let sb = Sandbox::new();
+    let secret = "fakeSecretValue0123456789";
+    sb.write("key.json", format!("{{\"key\": \"{secret}\"}}\n"));
+    sb.write(
+        "k.md",
+        "---\nrunbook: 1\ncaptures:\n  KEY: {from: show-key, json: /key, secret: true, description: The key}\n\
+         exports:\n  THE_KEY: KEY\n---\n\n# K\n\n```bash {id=show-key}\ncat key.json\n```\n\n\
+         ```bash {id=use-key}\ntest -f go\ntest \"$THE_KEY\" = \"fakeSecretValue0123456789\"\necho key ok\n```\n",
+    );
+    let out = sb.runbook(&["run", "k.md", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_secret(&String::from_utf8_lossy(&out.stdout), secret, "stdout");
+    sb.write("go", "");
+    let out = sb.runbook(&["run", "k.md", "--yes", "--resume"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("re-running step `show-key`"), "{stdout}");
+    assert!(stdout.contains("key ok"), "{stdout}");
+    assert_no_secret(&stdout, secret, "stdout");
+    let state_dir =
+        std::fs::read_dir(sb.path().join(".runbook")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap();
+    let state = std::fs::read_to_string(state_dir.path().join("state.json")).unwrap();
+    assert_no_secret(&state, secret, "state.json");
+    assert!(state.contains("\"secret_captures\": [\n    \"KEY\"\n  ]"), "{state}");
+}
+
+#[test]
+fn an_interactive_step_without_a_terminal_fails_clearly() {
+    let sb = Sandbox::new();
+    sb.write("i.md", "# I\n\n```bash {id=login}\ncf login -a https://api.example.com\n```\n");
+    let out = sb.runbook(&["run", "i.md", "--yes"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("step at i.md:3 is interactive (it asks for input) and standard input is not a terminal"),
+        "{stdout}"
+    );
+}

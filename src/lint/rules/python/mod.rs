@@ -2,6 +2,7 @@
 //! (level-2 section) a block runs in, and a small tokenizer.
 
 mod boto3_wrong_keyword;
+mod capture_after_python_start;
 mod coarse;
 mod environ_called;
 mod python_syntax_error;
@@ -23,6 +24,7 @@ pub fn rules() -> Vec<&'static Rule> {
         &undefined_python_name::RULE,
         &boto3_wrong_keyword::RULE,
         &unbalanced_quotes_in_inline_python::RULE,
+        &capture_after_python_start::RULE,
     ]
 }
 
@@ -48,25 +50,9 @@ pub fn python_code_blocks(runbook: &Runbook) -> impl Iterator<Item = (usize, usi
     })
 }
 
-/// The section whose blocks share one Python namespace: the level-2 ancestor of the step's
-/// section (or the outermost one when there is no level-2 heading above it).
+/// The section whose blocks share one Python namespace (see [`Runbook::namespace`]).
 pub fn namespace(runbook: &Runbook, section: &str) -> String {
-    let mut current = runbook.sections.iter().find(|s| s.slug == section);
-    let mut guard = 0;
-    while let Some(s) = current {
-        if s.level <= 2 || guard > 16 {
-            return s.slug.clone();
-        }
-        match s.parent.as_deref() {
-            Some(parent) => match runbook.sections.iter().find(|p| p.slug == parent) {
-                Some(p) => current = Some(p),
-                None => return s.slug.clone(),
-            },
-            None => return s.slug.clone(),
-        }
-        guard += 1;
-    }
-    section.to_string()
+    runbook.namespace(section)
 }
 
 /// Index of the bracket that closes the opening bracket at `open`.
