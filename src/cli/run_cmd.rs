@@ -538,7 +538,7 @@ impl Ui for TerminalUi<'_> {
                 indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
-            s.set_message(head.clone());
+            s.set_message(self.redactor.redact(&head));
             s.enable_steady_tick(Duration::from_millis(120));
             self.spinner = Some(s);
         }

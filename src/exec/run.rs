@@ -60,6 +60,9 @@ impl Status {
     }
 }
 
+/// The longest script passed to `bash -c` (Linux allows 128 KiB per argument).
+const MAX_INLINE_SCRIPT: usize = 96 * 1024;
+
 /// How long output may end without a newline before what is safe of it is shown.
 const IDLE_FLUSH: Duration = Duration::from_millis(150);
 
@@ -626,18 +629,30 @@ impl<'a> Runner<'a> {
         let path = self.opts.private.join(format!("step-{n}-{}.sh", block.content_start));
         let failed_line_file = self.opts.private.join(format!("step-{n}-{}.line", block.content_start));
         let _ = std::fs::remove_file(&failed_line_file);
-        // Line 1 sets the shell up; the block starts on line 2.
+        // Line 1 sets the shell up; blank lines then put the block's first line on its Markdown
+        // line, so that bash's own messages (`guide.md: line 15: …`) name Markdown lines.
+        let first_line = self.line_of(block.content_start);
+        let pad = first_line.saturating_sub(2);
         let text = format!(
-            "set -euo pipefail; trap 'printf \"%s\\n\" \"$LINENO\" > \"$RB_FAILED_LINE_FILE\"' ERR\n{script}{}",
+            "set -euo pipefail; trap 'printf \"%s\\n\" \"$LINENO\" > \"$RB_FAILED_LINE_FILE\"' ERR\n{}{script}{}",
+            "\n".repeat(pad),
             if script.ends_with('\n') { "" } else { "\n" }
         );
-        write_private(&path, &text).map_err(|e| Failure::new(Status::Failed, e))?;
         let mut env = self.child_env(&rendered.secret_refs, &[&rendered.text]);
         env.push(("RB_FAILED_LINE_FILE".into(), failed_line_file.clone().into()));
         let interactive = step_is_interactive(self.plan, &step.id);
+        // The script holds no secret (only environment references), so it may be an argument:
+        // `bash -c SCRIPT NAME` makes `$0`, and so bash's messages, the runbook's path. A script
+        // too long for an argument goes into the private directory instead.
+        let args: Vec<OsString> = if text.len() <= MAX_INLINE_SCRIPT {
+            vec!["-c".into(), text.into(), self.rb.source.path.clone().into()]
+        } else {
+            write_private(&path, &text).map_err(|e| Failure::new(Status::Failed, e))?;
+            vec![path.clone().into()]
+        };
         let spawn = Spawn {
             program: "bash".into(),
-            args: vec![path.clone().into()],
+            args,
             env,
             workdir: self.opts.workdir.clone(),
             stdin: if interactive { process::Stdin::Terminal } else { process::Stdin::Null },
@@ -676,10 +691,10 @@ impl<'a> Runner<'a> {
         let ending = ending.map_err(|e| Failure::new(Status::Failed, format!("cannot start bash: {e}")))?;
         let script_line = std::fs::read_to_string(&failed_line_file).ok().and_then(|t| t.trim().parse::<usize>().ok());
         let _ = std::fs::remove_file(&failed_line_file);
-        let md_line = script_line.filter(|&l| l >= 2).map_or_else(
+        let md_line = script_line.filter(|&l| l >= 2 + pad).map_or_else(
             || self.line_of(block.content_start),
             |l| {
-                let offset = line_offset(&rendered.text, l - 2);
+                let offset = line_offset(&rendered.text, l - 2 - pad);
                 self.line_of(block.map.to_source(rendered.to_block(offset)))
             },
         );

@@ -472,3 +472,98 @@ fn an_interactive_step_without_a_terminal_fails_clearly() {
         "{stdout}"
     );
 }
+
+/// `script` (util-linux) gives `runbook` a pseudo-terminal; answers are typed once the prompt shows.
+/// The step's own text also holds the secret (in a comment, so in its title): the spinner, the
+/// step lines and the output must all mask it.
+#[test]
+fn on_a_terminal_a_missing_secret_is_read_without_echo_and_changes_are_confirmed() {
+    use std::io::{Read, Write};
+    let sb = Sandbox::new();
+    sb.write(
+        "t.md",
+        "---\nrunbook: 1\nplaceholders:\n  PASS: {description: A password, kind: text, secret: true}\n---\n# T\n\n\
+         ```bash {id=make}\nmkdir made && printf 'length %s\\n' \"$(printf '%s' \"PASS\" | wc -c)\" # not typed-fake-secret-42\n```\n",
+    );
+    let bin = assert_cmd::cargo::cargo_bin("runbook");
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &format!("{} run t.md", bin.display()), "/dev/null"])
+        .current_dir(sb.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let mut wait_for = |needle: &str, seen: &mut String| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !seen.contains(needle) {
+            assert!(Instant::now() < deadline, "never saw {needle:?} in {seen:?}");
+            if let Ok(b) = rx.recv_timeout(Duration::from_millis(50)) {
+                seen.push_str(&String::from_utf8_lossy(&b));
+            }
+        }
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    wait_for("not shown", &mut seen);
+    std::thread::sleep(Duration::from_millis(200));
+    stdin.write_all(b"typed-fake-secret-42\n").unwrap();
+    wait_for("Go ahead? [y/N]", &mut seen);
+    stdin.write_all(b"y\n").unwrap();
+    wait_for("Run ok", &mut seen);
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen}");
+    assert!(seen.contains("length 20"), "{seen}");
+    assert!(!seen.contains("typed-fake-secret-42"), "the secret was echoed: {seen}");
+    assert!(sb.path().join("made").is_dir());
+}
+
+#[test]
+fn children_get_their_environment_and_workdir_and_long_output_is_cut() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path().join("app")).unwrap();
+    sb.write(
+        "e.md",
+        "# E\n\n```bash {id=where}\necho \"in ${PWD##*/}; extra=${RUNBOOK_EXTRA-unset}; salt=${RB_SECRET_1-unset}\"\n```\n\n\
+         ```bash {id=loud}\nhead -c 200000 /dev/zero | tr '\\0' 'x'; echo\n```\n",
+    );
+    let out = sb
+        .runbook(&[
+            "run",
+            "e.md",
+            "--yes",
+            "--workdir",
+            "app",
+            "--json",
+            "run.json",
+            "--transcript",
+            "run.md",
+            "--quiet",
+        ])
+        .env("RUNBOOK_EXTRA", "not for children")
+        .env("RB_SECRET_1", "inherited")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc = json(&sb.path().join("run.json"));
+    assert_eq!(doc["steps"][0]["run"]["output"], "in app; extra=unset; salt=unset\n");
+    let loud = &doc["steps"][1]["run"];
+    assert_eq!(loud["output"].as_str().unwrap().len(), 64 * 1024);
+    assert_eq!(loud["truncated"], 200_001 - 64 * 1024);
+    let md = std::fs::read_to_string(sb.path().join("run.md")).unwrap();
+    assert!(md.contains(&format!("(output cut: {} more bytes not kept)", 200_001 - 64 * 1024)));
+    // --quiet: nothing but the summary for a run that went well.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.trim_end(), "Run ok: 2 ok\nTranscript: run.md", "{stdout}");
+}
