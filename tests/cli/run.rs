@@ -505,7 +505,7 @@ fn on_a_terminal_a_missing_secret_is_read_without_echo_and_changes_are_confirmed
         }
     });
     let mut seen = String::new();
-    let mut wait_for = |needle: &str, seen: &mut String| {
+    let wait_for = |needle: &str, seen: &mut String| {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !seen.contains(needle) {
             assert!(Instant::now() < deadline, "never saw {needle:?} in {seen:?}");
