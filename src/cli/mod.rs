@@ -7,6 +7,8 @@
 mod check;
 mod plan_cmd;
 mod run_cmd;
+mod run_ui;
+mod stale;
 mod steps;
 mod vars;
 

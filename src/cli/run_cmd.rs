@@ -1,21 +1,18 @@
 //! `runbook run`: resolve values, build and check the plan, take the state lock, run the steps
 //! through `exec::run`, show progress, write transcripts after every step.
 
-use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::exec::process::Stream;
 use crate::exec::redact::Redactor;
-use crate::exec::run::{self, Options, Outcome, StepRecord, Ui};
+use crate::exec::run::{self, Options, Outcome, Ui};
 use crate::exec::state::{self, State};
 use crate::params::values::{Given, Origin};
-use crate::plan::{self, Plan, PlannedStep, Selection, output};
+use crate::plan::{self, Plan, Selection, output};
 use crate::steps::{BlockKind, Runbook};
-use crate::transcript::{self, RunInfo};
 
 use super::Status;
 
@@ -121,7 +118,11 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
             let help = p.and_then(|p| p.description.clone()).unwrap_or_default();
             let secret = p.is_some_and(|p| p.secret);
             let value = loop {
-                let v = if secret { read_secret(&m.name, &help) } else { read_line(&format!("{} ({help}): ", m.name)) };
+                let v = if secret {
+                    super::run_ui::read_secret(&m.name, &help)
+                } else {
+                    super::run_ui::read_line(&format!("{} ({help}): ", m.name))
+                };
                 let Some(v) = v else { return Err(usage(format!("no value for `{}`", m.name))) };
                 match p.map(|p| p.kind.validate(&v)) {
                     Some(Err(e)) => eprintln_styled(&format!("invalid value for `{}`: {e}", m.name)),
@@ -136,7 +137,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
 
     // Bound to a reviewed plan.
     if let Some(path) = &args.plan
-        && let Some(why) = stale_plan(path, &plan)?
+        && let Some(why) = super::stale::stale_plan(path, &plan)?
     {
         eprintln_styled(&format!("the plan {} is stale: {why}", path.display()));
         return Ok(Status::Findings);
@@ -253,7 +254,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     if !missing.is_empty() {
         return Err(usage(missing.join("\n")));
     }
-    let mut ui = TerminalUi::new(args, &plan, resumed, redactor);
+    let mut ui = super::run_ui::TerminalUi::new(args, &plan, resumed, redactor);
     for n in &notes {
         ui.note(n);
     }
@@ -270,7 +271,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     })
 }
 
-fn outcome_name(o: Outcome) -> &'static str {
+pub(super) fn outcome_name(o: Outcome) -> &'static str {
     match o {
         Outcome::Ok => "ok",
         Outcome::Failed => "failed",
@@ -292,348 +293,10 @@ fn python_restart(rb: &Runbook, id: &str) -> Option<String> {
     Some(first.id.clone())
 }
 
-/// Why a reviewed plan no longer matches, or `None` when it does.
-fn stale_plan(path: &Path, plan: &Plan) -> Result<Option<String>, crate::Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, &e))?;
-    let old: serde_json::Value = serde_json::from_str(&text).map_err(|e| crate::Error::BadPlan {
-        path: path.to_path_buf(),
-        line: e.line(),
-        message: format!("not a JSON plan: {e}"),
-    })?;
-    let digest = old.get("digest").and_then(|d| d.as_str()).ok_or_else(|| crate::Error::BadPlan {
-        path: path.to_path_buf(),
-        line: 1,
-        message: "not a JSON plan: no `digest`".into(),
-    })?;
-    if digest == plan.digest {
-        return Ok(None);
-    }
-    let mut why = Vec::new();
-    if old.pointer("/runbook/sha256").and_then(|v| v.as_str()) != Some(plan.sha256.as_str()) {
-        why.push("the runbook has been edited".to_string());
-    }
-    let values = |v: &serde_json::Value, key: &str| -> Vec<(String, String)> {
-        v.get(key)
-            .and_then(|a| a.as_array())
-            .map(|a| {
-                a.iter()
-                    .map(|x| {
-                        let name = x.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
-                        let value =
-                            x.get("value").or_else(|| x.get("hmac")).map(ToString::to_string).unwrap_or_default();
-                        (name, value)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let now = serde_json::to_value(&plan.values).unwrap_or_default();
-    let now = serde_json::json!({"values": now, "choices": plan.choices, "secrets": plan.secrets});
-    let mut changed: Vec<String> = Vec::new();
-    for key in ["values", "choices", "secrets"] {
-        let a = values(&old, key);
-        let b = values(&now, key);
-        for (name, v) in &b {
-            if a.iter().find(|(n, _)| n == name).map(|(_, x)| x) != Some(v) && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-        for (name, _) in &a {
-            if !b.iter().any(|(n, _)| n == name) && !changed.contains(name) {
-                changed.push(name.clone());
-            }
-        }
-    }
-    if !changed.is_empty() {
-        why.push(format!(
-            "values changed: {}",
-            changed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    let old_steps: Vec<(String, String)> = old
-        .get("steps")
-        .and_then(|s| s.as_array())
-        .map(|a| {
-            a.iter()
-                .map(|s| {
-                    let id = s.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let body = format!(
-                        "{}{}",
-                        s.get("rendered").map(ToString::to_string).unwrap_or_default(),
-                        s.get("skipped").map(ToString::to_string).unwrap_or_default()
-                    );
-                    (id, body)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut steps: Vec<String> = Vec::new();
-    for s in &plan.steps {
-        let body = format!(
-            "{}{}",
-            serde_json::to_value(&s.rendered).map(|v| v.to_string()).unwrap_or_default(),
-            serde_json::to_value(&s.skipped).map(|v| v.to_string()).unwrap_or_default()
-        );
-        if old_steps.iter().find(|(id, _)| *id == s.id).map(|(_, b)| b) != Some(&body) {
-            steps.push(s.id.clone());
-        }
-    }
-    for (id, _) in &old_steps {
-        if !plan.steps.iter().any(|s| s.id == *id) && !steps.contains(id) {
-            steps.push(id.clone());
-        }
-    }
-    if !steps.is_empty() {
-        let shown: Vec<String> = steps.iter().take(8).map(|s| format!("`{s}`")).collect();
-        let more = if steps.len() > 8 { format!(" and {} more", steps.len() - 8) } else { String::new() };
-        why.push(format!("steps differ: {}{more}", shown.join(", ")));
-    }
-    if why.is_empty() {
-        why.push("its digest does not match this run's plan".into());
-    }
-    Ok(Some(format!("{}; make and review a new plan", why.join("; "))))
-}
-
-fn eprintln_styled(message: &str) {
+pub(super) fn eprintln_styled(message: &str) {
     let mut err = anstream::stderr();
     let style = crate::diagnostic::Styles::colored().error;
     let _ = writeln!(err, "{style}error{style:#}: {message}");
-}
-
-fn read_line(prompt: &str) -> Option<String> {
-    let mut err = std::io::stderr();
-    let _ = write!(err, "{prompt}");
-    let _ = err.flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
-    }
-}
-
-/// Read a line from the terminal with echo off; the terminal is restored on every path.
-fn read_secret(name: &str, help: &str) -> Option<String> {
-    use nix::sys::termios::{self, LocalFlags, SetArg};
-    let stdin = std::io::stdin();
-    let saved = termios::tcgetattr(&stdin).ok();
-    if let Some(saved) = &saved {
-        let mut quiet = saved.clone();
-        quiet.local_flags.remove(LocalFlags::ECHO);
-        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
-    }
-    let value = read_line(&format!(
-        "{name} (secret, not shown{}): ",
-        if help.is_empty() { String::new() } else { format!("; {help}") }
-    ));
-    if let Some(saved) = &saved {
-        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, saved);
-    }
-    let _ = writeln!(std::io::stderr());
-    value
-}
-
-/// Progress on the terminal, plain lines elsewhere; transcripts rewritten after every step.
-struct TerminalUi<'a> {
-    plan: &'a Plan,
-    total: usize,
-    quiet: bool,
-    verbose: bool,
-    transcript: Option<PathBuf>,
-    json: Option<PathBuf>,
-    resumed: bool,
-    spinner: Option<indicatif::ProgressBar>,
-    fancy: bool,
-    /// Output of the running step, kept for `--quiet` (shown only when it fails).
-    pending: Vec<u8>,
-    line_start: bool,
-    started: Option<Instant>,
-    error: Option<crate::Error>,
-    /// The run's redaction set: transcripts pass through it as a whole, so that a secret known
-    /// only at run time (a capture) is masked in the runbook's own text too.
-    redactor: Redactor,
-}
-
-impl<'a> TerminalUi<'a> {
-    fn new(args: &Args, plan: &'a Plan, resumed: bool, redactor: Redactor) -> TerminalUi<'a> {
-        TerminalUi {
-            plan,
-            total: plan.steps.len(),
-            quiet: args.quiet,
-            verbose: args.verbose,
-            transcript: args.transcript.clone(),
-            json: args.json.clone(),
-            resumed,
-            spinner: None,
-            fancy: std::io::stderr().is_terminal() && std::io::stdout().is_terminal(),
-            pending: Vec::new(),
-            line_start: true,
-            started: None,
-            error: None,
-            redactor,
-        }
-    }
-
-    /// Everything printed passes through the run's redaction set (step output already has).
-    fn print(&self, text: &str) {
-        let text = self.redactor.redact(text);
-        let write = || {
-            let mut out = anstream::stdout();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        };
-        match &self.spinner {
-            Some(s) => s.suspend(write),
-            None => write(),
-        }
-    }
-
-    fn write_transcripts(&mut self, records: &[StepRecord], outcome: &'static str) -> Result<(), crate::Error> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        let info = RunInfo { outcome, resumed: self.resumed };
-        if let Some(path) = &self.transcript {
-            let text = transcript::markdown(self.plan, &Vec::new(), records, &info);
-            super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
-        }
-        if let Some(path) = &self.json {
-            let text = transcript::json(self.plan, records, &info);
-            super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
-        }
-        Ok(())
-    }
-
-    fn summary(&self, records: &[StepRecord], outcome: Outcome) {
-        let mut counts: Vec<(&str, usize)> = Vec::new();
-        for r in records {
-            match counts.iter_mut().find(|(s, _)| *s == r.status.as_str()) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((r.status.as_str(), 1)),
-            }
-        }
-        let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        let mut line = format!("Run {}: {}", outcome_name(outcome), list.join(", "));
-        if let Some(r) = records
-            .iter()
-            .find(|r| matches!(r.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted))
-        {
-            let _ = write!(line, "\n{} `{}`: {}", r.status.as_str(), r.id, r.message.as_deref().unwrap_or(""));
-        }
-        if let Some(path) = &self.transcript {
-            let _ = write!(line, "\nTranscript: {}", path.display());
-        }
-        self.print(&format!("{line}\n"));
-    }
-}
-
-impl Ui for TerminalUi<'_> {
-    fn started(&mut self, n: usize, step: &PlannedStep) {
-        self.started = Some(Instant::now());
-        self.pending.clear();
-        self.line_start = true;
-        let head = format!("[{n}/{}] {} — {}", self.total, step.id, step.title);
-        if self.fancy && !self.quiet {
-            let s = indicatif::ProgressBar::new_spinner();
-            s.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            s.set_message(self.redactor.redact(&head));
-            s.enable_steady_tick(Duration::from_millis(120));
-            self.spinner = Some(s);
-        }
-        if !self.quiet {
-            self.print(&format!("{head}\n"));
-            if self.verbose {
-                let mut text = String::new();
-                for b in &step.rendered {
-                    if b.kind == BlockKind::Command {
-                        for l in b.text.lines() {
-                            let _ = writeln!(text, "  $ {l}");
-                        }
-                    }
-                }
-                self.print(&text);
-            }
-        }
-    }
-
-    fn output(&mut self, _stream: Stream, bytes: &[u8]) {
-        if self.quiet {
-            if self.pending.len() < 64 * 1024 {
-                self.pending.extend_from_slice(bytes);
-            }
-            return;
-        }
-        let text = String::from_utf8_lossy(bytes);
-        let mut shown = String::with_capacity(text.len() + 16);
-        for c in text.chars() {
-            if self.line_start {
-                shown.push_str("  │ ");
-                self.line_start = false;
-            }
-            shown.push(c);
-            if c == '\n' {
-                self.line_start = true;
-            }
-        }
-        self.print(&shown);
-    }
-
-    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord]) {
-        if let Some(s) = self.spinner.take() {
-            s.finish_and_clear();
-        }
-        if !self.line_start {
-            self.print("\n");
-            self.line_start = true;
-        }
-        let elapsed = self.started.map(|t| run::human_duration(t.elapsed())).unwrap_or_default();
-        let failed = matches!(record.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted);
-        if self.quiet && failed && !self.pending.is_empty() {
-            let text = String::from_utf8_lossy(&self.pending).into_owned();
-            self.print(&text);
-        }
-        if !self.quiet || failed {
-            let mut line = format!("  {} [{n}/{}] {} ({elapsed})", record.status.as_str(), self.total, step.id);
-            if let Some(m) = &record.message {
-                let _ = write!(line, ": {m}");
-            }
-            for e in record.expected.iter().filter(|e| !e.matched) {
-                if let Some(d) = &e.diff {
-                    line.push('\n');
-                    line.push_str(d);
-                }
-            }
-            self.print(&format!("{line}\n"));
-        }
-        if self.error.is_none()
-            && let Err(e) = self.write_transcripts(records, "running")
-        {
-            self.error = Some(e);
-        }
-    }
-
-    fn note(&mut self, text: &str) {
-        if !self.quiet {
-            self.print(&format!("  note: {text}\n"));
-        }
-    }
-
-    fn confirm(&mut self, question: &str) -> bool {
-        let answer = match &self.spinner {
-            Some(s) => s.suspend(|| read_line(&format!("{question} [y/N] "))),
-            None => read_line(&format!("{question} [y/N] ")),
-        };
-        answer.is_some_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
-    }
-
-    fn secret(&mut self, name: &str, help: &str) -> Option<String> {
-        match &self.spinner {
-            Some(s) => s.suspend(|| read_secret(name, help)),
-            None => read_secret(name, help),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,252 @@
+//! The terminal side of `run`: a line per step (a spinner on a terminal), the step's output
+//! indented under it, questions (yes/no, secrets without echo), and transcripts rewritten after
+//! every step. Everything printed passes through the run's redaction set.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::run_cmd::{Args, outcome_name};
+use crate::exec::process::Stream;
+use crate::exec::redact::Redactor;
+use crate::exec::run::{self, Outcome, StepRecord, Ui};
+use crate::plan::{Plan, PlannedStep};
+use crate::steps::BlockKind;
+use crate::transcript::{self, RunInfo};
+
+pub fn read_line(prompt: &str) -> Option<String> {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+    }
+}
+
+/// Read a line from the terminal with echo off; the terminal is restored on every path.
+pub fn read_secret(name: &str, help: &str) -> Option<String> {
+    use nix::sys::termios::{self, LocalFlags, SetArg};
+    let stdin = std::io::stdin();
+    let saved = termios::tcgetattr(&stdin).ok();
+    if let Some(saved) = &saved {
+        let mut quiet = saved.clone();
+        quiet.local_flags.remove(LocalFlags::ECHO);
+        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
+    }
+    let value = read_line(&format!(
+        "{name} (secret, not shown{}): ",
+        if help.is_empty() { String::new() } else { format!("; {help}") }
+    ));
+    if let Some(saved) = &saved {
+        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, saved);
+    }
+    let _ = writeln!(std::io::stderr());
+    value
+}
+
+/// Progress on the terminal, plain lines elsewhere; transcripts rewritten after every step.
+pub struct TerminalUi<'a> {
+    plan: &'a Plan,
+    total: usize,
+    quiet: bool,
+    verbose: bool,
+    transcript: Option<PathBuf>,
+    json: Option<PathBuf>,
+    resumed: bool,
+    spinner: Option<indicatif::ProgressBar>,
+    fancy: bool,
+    /// Output of the running step, kept for `--quiet` (shown only when it fails).
+    pending: Vec<u8>,
+    line_start: bool,
+    started: Option<Instant>,
+    error: Option<crate::Error>,
+    /// The run's redaction set: transcripts pass through it as a whole, so that a secret known
+    /// only at run time (a capture) is masked in the runbook's own text too.
+    redactor: Redactor,
+}
+
+impl<'a> TerminalUi<'a> {
+    pub fn new(args: &Args, plan: &'a Plan, resumed: bool, redactor: Redactor) -> TerminalUi<'a> {
+        TerminalUi {
+            plan,
+            total: plan.steps.len(),
+            quiet: args.quiet,
+            verbose: args.verbose,
+            transcript: args.transcript.clone(),
+            json: args.json.clone(),
+            resumed,
+            spinner: None,
+            fancy: std::io::stderr().is_terminal() && std::io::stdout().is_terminal(),
+            pending: Vec::new(),
+            line_start: true,
+            started: None,
+            error: None,
+            redactor,
+        }
+    }
+
+    /// Everything printed passes through the run's redaction set (step output already has).
+    fn print(&self, text: &str) {
+        let text = self.redactor.redact(text);
+        let write = || {
+            let mut out = anstream::stdout();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        };
+        match &self.spinner {
+            Some(s) => s.suspend(write),
+            None => write(),
+        }
+    }
+
+    pub fn write_transcripts(&mut self, records: &[StepRecord], outcome: &'static str) -> Result<(), crate::Error> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let info = RunInfo { outcome, resumed: self.resumed };
+        if let Some(path) = &self.transcript {
+            let text = transcript::markdown(self.plan, &Vec::new(), records, &info);
+            super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
+        }
+        if let Some(path) = &self.json {
+            let text = transcript::json(self.plan, records, &info);
+            super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
+        }
+        Ok(())
+    }
+
+    pub fn summary(&self, records: &[StepRecord], outcome: Outcome) {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for r in records {
+            match counts.iter_mut().find(|(s, _)| *s == r.status.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((r.status.as_str(), 1)),
+            }
+        }
+        let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        let mut line = format!("Run {}: {}", outcome_name(outcome), list.join(", "));
+        if let Some(r) = records
+            .iter()
+            .find(|r| matches!(r.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted))
+        {
+            let _ = write!(line, "\n{} `{}`: {}", r.status.as_str(), r.id, r.message.as_deref().unwrap_or(""));
+        }
+        if let Some(path) = &self.transcript {
+            let _ = write!(line, "\nTranscript: {}", path.display());
+        }
+        self.print(&format!("{line}\n"));
+    }
+}
+
+impl Ui for TerminalUi<'_> {
+    fn started(&mut self, n: usize, step: &PlannedStep) {
+        self.started = Some(Instant::now());
+        self.pending.clear();
+        self.line_start = true;
+        let head = format!("[{n}/{}] {} — {}", self.total, step.id, step.title);
+        if self.fancy && !self.quiet {
+            let s = indicatif::ProgressBar::new_spinner();
+            s.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            s.set_message(self.redactor.redact(&head));
+            s.enable_steady_tick(Duration::from_millis(120));
+            self.spinner = Some(s);
+        }
+        if !self.quiet {
+            self.print(&format!("{head}\n"));
+            if self.verbose {
+                let mut text = String::new();
+                for b in &step.rendered {
+                    if b.kind == BlockKind::Command {
+                        for l in b.text.lines() {
+                            let _ = writeln!(text, "  $ {l}");
+                        }
+                    }
+                }
+                self.print(&text);
+            }
+        }
+    }
+
+    fn output(&mut self, _stream: Stream, bytes: &[u8]) {
+        if self.quiet {
+            if self.pending.len() < 64 * 1024 {
+                self.pending.extend_from_slice(bytes);
+            }
+            return;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        let mut shown = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            if self.line_start {
+                shown.push_str("  │ ");
+                self.line_start = false;
+            }
+            shown.push(c);
+            if c == '\n' {
+                self.line_start = true;
+            }
+        }
+        self.print(&shown);
+    }
+
+    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord]) {
+        if let Some(s) = self.spinner.take() {
+            s.finish_and_clear();
+        }
+        if !self.line_start {
+            self.print("\n");
+            self.line_start = true;
+        }
+        let elapsed = self.started.map(|t| run::human_duration(t.elapsed())).unwrap_or_default();
+        let failed = matches!(record.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted);
+        if self.quiet && failed && !self.pending.is_empty() {
+            let text = String::from_utf8_lossy(&self.pending).into_owned();
+            self.print(&text);
+        }
+        if !self.quiet || failed {
+            let mut line = format!("  {} [{n}/{}] {} ({elapsed})", record.status.as_str(), self.total, step.id);
+            if let Some(m) = &record.message {
+                let _ = write!(line, ": {m}");
+            }
+            for e in record.expected.iter().filter(|e| !e.matched) {
+                if let Some(d) = &e.diff {
+                    line.push('\n');
+                    line.push_str(d);
+                }
+            }
+            self.print(&format!("{line}\n"));
+        }
+        if self.error.is_none()
+            && let Err(e) = self.write_transcripts(records, "running")
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn note(&mut self, text: &str) {
+        if !self.quiet {
+            self.print(&format!("  note: {text}\n"));
+        }
+    }
+
+    fn confirm(&mut self, question: &str) -> bool {
+        let answer = match &self.spinner {
+            Some(s) => s.suspend(|| read_line(&format!("{question} [y/N] "))),
+            None => read_line(&format!("{question} [y/N] ")),
+        };
+        answer.is_some_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
+
+    fn secret(&mut self, name: &str, help: &str) -> Option<String> {
+        match &self.spinner {
+            Some(s) => s.suspend(|| read_secret(name, help)),
+            None => read_secret(name, help),
+        }
+    }
+}

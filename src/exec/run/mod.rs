@@ -1,0 +1,601 @@
+//! Executing a plan: each selected step, in order, for real.
+//!
+//! Owns the run-time side of a plan: rendering each block with the values known at that moment
+//! (given values, then captures as they arrive; secrets only as environment references), running
+//! shell blocks as `bash` scripts in the run's private directory, Python blocks in one
+//! interpreter per level-2 section, writing files (never clobbering a different file without
+//! consent), manual steps, captures, expected output and expected exit statuses, timeouts and
+//! Ctrl-C, the resume state, and one [`StepRecord`] per step. Every byte of output passes through
+//! the [`Redactor`] before it reaches the [`Ui`] or a record. Never prints: the `Ui` does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::process::Stream;
+use super::python;
+use super::redact::Redactor;
+use super::state::{self, FinishedStep, State};
+mod code;
+mod files;
+mod output;
+mod record;
+mod shell;
+
+pub use record::{EARLIER, ExpectRecord, Status, StepRecord};
+
+use output::Collected;
+
+use crate::params::{Binding, Params, Source};
+use crate::plan::effects::Effect;
+use crate::plan::{Plan, PlannedStep};
+use crate::render::{self, Fill, Lang, Mode};
+use crate::steps::{BlockKind, Runbook, StepBlock};
+
+/// The person (or script) on the other side.
+pub trait Ui {
+    /// A step is about to run (`n` counts from 1 over the plan's steps).
+    fn started(&mut self, n: usize, step: &PlannedStep);
+    /// Redacted output of the running step.
+    fn output(&mut self, stream: Stream, bytes: &[u8]);
+    /// A step has finished; `records` holds every record so far (for transcripts).
+    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord]);
+    /// Something to tell the user (already redacted).
+    fn note(&mut self, text: &str);
+    /// A yes/no question; only asked when [`Options::terminal`] is set.
+    fn confirm(&mut self, question: &str) -> bool;
+    /// A secret read without echo; only asked when [`Options::terminal`] is set.
+    fn secret(&mut self, name: &str, help: &str) -> Option<String>;
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Where commands run and files are written.
+    pub workdir: PathBuf,
+    /// The run's private directory (0700): scripts, sockets; removed by the caller at the end.
+    pub private: PathBuf,
+    pub timeout: Duration,
+    pub python: String,
+    pub keep_going: bool,
+    /// Acknowledge manual steps, overwrite files, skip the confirmation before changes.
+    pub yes: bool,
+    pub no_clobber: bool,
+    /// Standard input is a terminal: questions can be asked.
+    pub terminal: bool,
+    /// Ask before the first `change` step (not with `--yes` or `--plan`).
+    pub confirm_changes: bool,
+    /// Bytes of output kept per step in records.
+    pub output_limit: usize,
+    /// Environment of every child before the step's own variables (already without `RUNBOOK_*`).
+    pub base_env: Vec<(OsString, OsString)>,
+    /// The summary shown with the confirmation before changes.
+    pub summary: String,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Clone)]
+struct Value {
+    value: String,
+    secret: bool,
+}
+
+/// Run the plan's steps. `state` is the resume state to update (and, with `resume`, the steps
+/// it says are finished are not run again).
+pub struct Runner<'a> {
+    rb: &'a Runbook,
+    params: &'a Params,
+    plan: &'a Plan,
+    opts: &'a Options,
+    interrupt: &'a AtomicBool,
+    redactor: Redactor,
+    values: HashMap<String, Value>,
+    secret_env: HashMap<String, String>,
+    python: Option<(String, python::Session)>,
+    sessions: usize,
+    records: Vec<StepRecord>,
+    state: State,
+    state_dir: Option<PathBuf>,
+    changes_confirmed: bool,
+}
+
+impl<'a> Runner<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rb: &'a Runbook,
+        params: &'a Params,
+        bindings: &[Binding],
+        plan: &'a Plan,
+        opts: &'a Options,
+        interrupt: &'a AtomicBool,
+        redactor: Redactor,
+        state: State,
+        state_dir: Option<PathBuf>,
+    ) -> Runner<'a> {
+        let secret_env = crate::plan::secret_envs(params, bindings);
+        let mut values = HashMap::new();
+        for (p, b) in params.placeholders.iter().zip(bindings) {
+            if let Some(v) = &b.value {
+                if p.secret {
+                    redactor.add(&p.name, v);
+                }
+                values.insert(p.name.clone(), Value { value: v.clone(), secret: p.secret });
+            }
+        }
+        // Non-secret values captured by an earlier run of the same state.
+        for (name, v) in &state.values {
+            values.entry(name.clone()).or_insert(Value { value: v.clone(), secret: false });
+        }
+        Runner {
+            rb,
+            params,
+            plan,
+            opts,
+            interrupt,
+            redactor,
+            values,
+            secret_env,
+            python: None,
+            sessions: 0,
+            records: Vec::new(),
+            state,
+            state_dir,
+            changes_confirmed: !opts.confirm_changes,
+        }
+    }
+
+    pub fn records(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    /// Steps of the plan that a selected step needs (a capture or a file) but the selection
+    /// leaves out; the message names both steps.
+    pub fn missing_prerequisites(&self) -> Vec<String> {
+        let selected: HashMap<&str, usize> = self
+            .plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.skipped.is_none())
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        let mut problems = Vec::new();
+        for (pos, ps) in self.plan.steps.iter().enumerate() {
+            if ps.skipped.is_some() || self.state.is_finished(&ps.id) {
+                continue;
+            }
+            let Some(index) = self.rb.steps.iter().position(|s| s.id == ps.id) else { continue };
+            for p in &self.params.placeholders {
+                if !p.uses.iter().any(|u| u.step == Some(index)) || self.values.contains_key(&p.name) {
+                    continue;
+                }
+                let (from, what) = match &p.source {
+                    Source::Capture { step } => (step, "captures"),
+                    Source::FileOf { step } => {
+                        if self.opts.workdir.join(crate::plan::file_name_of(p)).exists() {
+                            continue;
+                        }
+                        (step, "writes the file")
+                    }
+                    _ => continue,
+                };
+                if from == &ps.id || selected.get(from.as_str()).is_some_and(|&i| i < pos) {
+                    continue;
+                }
+                if self.state.secret_captures.contains(&p.name) && self.state.is_finished(from) {
+                    continue;
+                }
+                let msg = format!(
+                    "step `{}` needs `{}`, which step `{from}` {what}, but the selection leaves `{from}` out: \
+                     include it (for example `--from {from}`)",
+                    ps.id, p.name
+                );
+                if !problems.contains(&msg) {
+                    problems.push(msg);
+                }
+            }
+        }
+        problems
+    }
+
+    /// Run every step. Steps finished in the state (on `--resume`) are reported as such and not
+    /// run again.
+    pub fn run(&mut self, ui: &mut dyn Ui) -> Outcome {
+        let mut stop: Option<Outcome> = None;
+        self.reobtain_secret_captures(ui);
+        let plan = self.plan;
+        for (n, ps) in plan.steps.iter().enumerate() {
+            let n = n + 1;
+            if let Some(outcome) = stop {
+                let mut r = StepRecord::new(&ps.id, Status::NotReached);
+                if outcome == Outcome::Interrupted {
+                    r.message = Some("the run was interrupted before this step".into());
+                }
+                self.records.push(r);
+                continue;
+            }
+            if self.interrupt.load(Ordering::SeqCst) {
+                stop = Some(Outcome::Interrupted);
+                self.records.push(StepRecord::new(&ps.id, Status::NotReached));
+                continue;
+            }
+            if let Some(done) = self.state.finished.iter().find(|f| f.id == ps.id) {
+                let status = match done.status.as_str() {
+                    "acknowledged" => Status::Acknowledged,
+                    "skipped" => Status::Skipped,
+                    _ => Status::Ok,
+                };
+                let mut r = StepRecord::new(&ps.id, status);
+                r.message = Some(EARLIER.into());
+                self.records.push(r);
+                continue;
+            }
+            self.leave_python_section(ps, ui);
+            if ps.skipped.is_none() && ps.effect == Effect::Change && !self.changes_confirmed {
+                if !self.opts.terminal {
+                    stop = Some(Outcome::Failed);
+                    let mut r = StepRecord::new(&ps.id, Status::NotReached);
+                    r.message = Some("changes need confirmation: run on a terminal, or pass --yes".into());
+                    self.records.push(r);
+                    continue;
+                }
+                ui.note(&self.opts.summary);
+                if !ui.confirm("This run changes things from the next step on. Go ahead?") {
+                    stop = Some(Outcome::Failed);
+                    let mut r = StepRecord::new(&ps.id, Status::NotReached);
+                    r.message = Some("not confirmed".into());
+                    self.records.push(r);
+                    continue;
+                }
+                self.changes_confirmed = true;
+            }
+            ui.started(n, ps);
+            let started = Instant::now();
+            let mut record = self.step(ps, ui);
+            record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match record.status {
+                Status::Failed | Status::TimedOut if !self.opts.keep_going => stop = Some(Outcome::Failed),
+                Status::Interrupted => stop = Some(Outcome::Interrupted),
+                _ => {}
+            }
+            if record.status.is_done() {
+                self.state.finished.push(FinishedStep {
+                    id: ps.id.clone(),
+                    status: record.status.as_str().to_string(),
+                    planned: state::planned_hash(ps),
+                });
+            }
+            self.save_state(ui);
+            self.records.push(record);
+            let record = self.records.last().cloned().unwrap_or_else(|| StepRecord::new(&ps.id, Status::Ok));
+            ui.finished(n, ps, &record, &self.records);
+        }
+        if let Some((_, session)) = self.python.take() {
+            session.close(&mut |_, _| {});
+        }
+        match stop {
+            Some(o) => o,
+            None if self.records.iter().any(|r| matches!(r.status, Status::Failed | Status::TimedOut)) => {
+                Outcome::Failed
+            }
+            None => Outcome::Ok,
+        }
+    }
+
+    fn save_state(&mut self, ui: &mut dyn Ui) {
+        let Some(dir) = &self.state_dir else { return };
+        self.state.values = self
+            .values
+            .iter()
+            .filter(|(_, v)| !v.secret)
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect::<BTreeMap<_, _>>();
+        if let Err(e) = self.state.save(dir) {
+            ui.note(&format!("warning: {e}"));
+        }
+    }
+
+    /// On resume: secret captures of finished steps are not in the state. Re-run their step when
+    /// it only reads (effect `read` or `none`), else ask for the value on a terminal.
+    fn reobtain_secret_captures(&mut self, ui: &mut dyn Ui) {
+        let needed: Vec<String> =
+            self.state.secret_captures.iter().filter(|n| !self.values.contains_key(*n)).cloned().collect();
+        let mut rerun: Vec<String> = Vec::new();
+        for name in needed {
+            let Some(cap) = self.rb.front_matter.captures.iter().find(|c| c.name == name) else { continue };
+            let from = cap.from.clone();
+            let read_only =
+                self.plan.steps.iter().any(|s| s.id == from && matches!(s.effect, Effect::Read | Effect::None));
+            if read_only {
+                if !rerun.contains(&from) {
+                    rerun.push(from);
+                }
+            } else if self.opts.terminal
+                && let Some(v) = ui.secret(&name, &format!("captured by step `{from}` in the earlier run"))
+            {
+                self.capture_value(&name, v, true);
+            }
+        }
+        for id in rerun {
+            let plan = self.plan;
+            let Some(ps) = plan.steps.iter().find(|s| s.id == id) else { continue };
+            ui.note(&format!("re-running step `{id}` (it only reads) to obtain its secret captures again"));
+            let quiet = &mut Quiet;
+            let record = self.step(ps, quiet);
+            if record.status != Status::Ok {
+                ui.note(&format!(
+                    "step `{id}` did not succeed again: {}",
+                    record.message.as_deref().unwrap_or("no reason given")
+                ));
+            }
+        }
+    }
+
+    fn leave_python_section(&mut self, ps: &PlannedStep, ui: &mut dyn Ui) {
+        let section = self.rb.namespace(&ps.section);
+        if self.python.as_ref().is_some_and(|(s, _)| *s != section)
+            && let Some((_, session)) = self.python.take()
+        {
+            let redactor = self.redactor.clone();
+            session.close(&mut |s, b| ui.output(s, &redactor.redact_bytes(b)));
+        }
+    }
+
+    fn step(&mut self, ps: &PlannedStep, ui: &mut dyn Ui) -> StepRecord {
+        let mut record = StepRecord::new(&ps.id, Status::Ok);
+        if let Some(reason) = &ps.skipped {
+            record.status = Status::Skipped;
+            record.message = Some(reason.clone());
+            return record;
+        }
+        let Some(index) = self.rb.steps.iter().position(|s| s.id == ps.id) else {
+            record.status = Status::Failed;
+            record.message = Some("the step is not in the runbook".into());
+            return record;
+        };
+        let rb = self.rb;
+        let step = &rb.steps[index];
+        let at = format!("{}:{}", self.rb.source.path.display(), ps.line);
+        match ps.effect {
+            Effect::Manual => {
+                let acknowledged = if self.opts.terminal { ui.confirm("Done?") } else { self.opts.yes };
+                if acknowledged {
+                    record.status = Status::Acknowledged;
+                } else {
+                    record.status = Status::Failed;
+                    record.message = Some(if self.opts.terminal {
+                        format!("manual step not done ({at})")
+                    } else {
+                        format!(
+                            "manual step at {at} needs a person: run on a terminal, or pass --yes to record it as acknowledged"
+                        )
+                    });
+                }
+                return record;
+            }
+            Effect::Ref => {
+                record.message = ps.ref_to.as_ref().map(|r| format!("its steps are those of section #{r}"));
+                return record;
+            }
+            _ => {}
+        }
+        if ps.flags.contains(&"interactive") && !self.opts.terminal {
+            record.status = Status::Failed;
+            record.message = Some(format!(
+                "step at {at} is interactive (it asks for input) and standard input is not a terminal: \
+                 run it on a terminal, or use its non-interactive form"
+            ));
+            return record;
+        }
+        let mut out = Collected::new(self.opts.output_limit);
+        let captures: Vec<_> = self.rb.front_matter.captures.iter().filter(|c| c.from == ps.id).cloned().collect();
+        let secret_captures =
+            captures.iter().any(|c| c.secret.unwrap_or(false) || self.params.get(&c.name).is_some_and(|p| p.secret));
+        // Output that holds secrets still to be captured is shown only once they are known.
+        let hold = secret_captures || ps.flags.contains(&"prints-secrets");
+        let mut raw_stdout: Vec<u8> = Vec::new();
+        for block in &step.blocks {
+            let result = match block.kind {
+                BlockKind::Command => self.shell_block(index, step, block, ui, hold, &mut out, &mut raw_stdout),
+                BlockKind::Code => match Lang::of(&block.lang, block.file.as_deref()) {
+                    Lang::Python => self.python_block(index, step, block, ui, hold, &mut out, &mut raw_stdout),
+                    Lang::Shell => self.shell_block(index, step, block, ui, hold, &mut out, &mut raw_stdout),
+                    _ => Err(Failure::new(
+                        Status::Failed,
+                        format!("no runner for `{}` code ({at}): mark the block `kind=file` or `ignore`", block.lang),
+                    )),
+                },
+                BlockKind::File => self.file_block(index, block, ui),
+                _ => Ok(None),
+            };
+            match result {
+                Ok(code) => record.exit_code = code.or(record.exit_code),
+                Err(f) => {
+                    record.status = f.status;
+                    record.message = Some(f.message);
+                    record.failed_line = f.line;
+                    record.exit_code = f.exit_code;
+                    break;
+                }
+            }
+        }
+        if record.status == Status::Ok {
+            let text = String::from_utf8_lossy(&raw_stdout).into_owned();
+            for cap in &captures {
+                match super::capture::extract(cap, &text) {
+                    Ok(v) => {
+                        let secret =
+                            cap.secret.unwrap_or(false) || self.params.get(&cap.name).is_some_and(|p| p.secret);
+                        self.capture_value(&cap.name, v, secret);
+                        record.captured.push(cap.name.clone());
+                    }
+                    Err(e) => {
+                        record.status = Status::Failed;
+                        record.message = Some(format!("cannot capture `{}` ({at}): {e}", cap.name));
+                    }
+                }
+            }
+        }
+        // Held output is shown now that every secret in it is known.
+        out.release(&self.redactor, ui);
+        if record.status == Status::Ok {
+            let stdout = String::from_utf8_lossy(&self.redactor.redact_bytes(&raw_stdout)).into_owned();
+            self.compare_samples(step, &stdout, &mut record);
+        }
+        drop(raw_stdout);
+        record.output = out.text;
+        record.truncated = out.truncated;
+        record
+    }
+
+    fn capture_value(&mut self, name: &str, value: String, secret: bool) {
+        if secret {
+            self.redactor.add(name, &value);
+            if !self.secret_env.contains_key(name) {
+                let n = self.secret_env.len() + 1;
+                self.secret_env.insert(name.to_string(), format!("RB_SECRET_{n}"));
+            }
+            if !self.state.secret_captures.iter().any(|n| n == name) {
+                self.state.secret_captures.push(name.to_string());
+            }
+        }
+        self.values.insert(name.to_string(), Value { value, secret });
+    }
+
+    fn fill(&self, name: &str) -> Fill {
+        let Some(p) = self.params.get(name) else { return Fill::Missing { name: name.to_string() } };
+        match self.values.get(name) {
+            Some(v) if v.secret => Fill::Secret {
+                name: name.to_string(),
+                env: self.secret_env.get(name).cloned().unwrap_or_else(|| "RB_SECRET_0".into()),
+            },
+            Some(v) => Fill::Value(v.value.clone()),
+            None => match &p.source {
+                Source::FileOf { .. } => Fill::Value(crate::plan::file_name_of(p)),
+                Source::Capture { step } | Source::OutputOf { step } => {
+                    Fill::Captured { name: name.to_string(), step: step.clone() }
+                }
+                Source::User => Fill::Missing { name: name.to_string() },
+            },
+        }
+    }
+
+    fn render(&self, index: usize, block: &StepBlock, mode: Mode) -> Result<render::Rendered, Failure> {
+        let slots = crate::plan::block_slots(self.params, index, block);
+        let lang = match block.kind {
+            BlockKind::Command => Lang::Shell,
+            _ => Lang::of(&block.lang, block.file.as_deref()),
+        };
+        render::render(&block.text, lang, &slots, &|n| self.fill(n), mode).map_err(|e| {
+            Failure::new(
+                Status::Failed,
+                format!("{}:{}: {}", self.rb.source.path.display(), self.line_of(block.content_start), e.message),
+            )
+        })
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.rb.source.line_col(offset).line
+    }
+
+    /// The environment of one child: the base, the secrets its text references, exported values
+    /// its text reads.
+    fn child_env(&self, secret_refs: &[(String, String)], texts: &[&str]) -> Vec<(OsString, OsString)> {
+        let mut env = self.opts.base_env.clone();
+        for (name, var) in secret_refs {
+            if let Some(v) = self.values.get(name) {
+                env.push((var.into(), v.value.clone().into()));
+            }
+        }
+        for p in &self.params.placeholders {
+            let Some(v) = self.values.get(&p.name) else { continue };
+            for var in &p.exported_as {
+                if texts.iter().any(|t| mentions(t, var)) {
+                    env.push((var.into(), v.value.clone().into()));
+                }
+            }
+        }
+        env
+    }
+}
+
+/// A `Ui` that shows nothing (re-running a read step on resume).
+struct Quiet;
+
+impl Ui for Quiet {
+    fn started(&mut self, _: usize, _: &PlannedStep) {}
+    fn output(&mut self, _: Stream, _: &[u8]) {}
+    fn finished(&mut self, _: usize, _: &PlannedStep, _: &StepRecord, _: &[StepRecord]) {}
+    fn note(&mut self, _: &str) {}
+    fn confirm(&mut self, _: &str) -> bool {
+        false
+    }
+    fn secret(&mut self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+}
+
+struct Failure {
+    status: Status,
+    message: String,
+    line: Option<usize>,
+    exit_code: Option<i32>,
+}
+
+impl Failure {
+    fn new(status: Status, message: String) -> Failure {
+        Failure { status, message, line: None, exit_code: None }
+    }
+}
+
+fn step_is_interactive(plan: &Plan, id: &str) -> bool {
+    plan.steps.iter().any(|s| s.id == id && s.flags.contains(&"interactive"))
+}
+
+/// Whether `text` mentions the environment variable `var` as a whole word.
+fn mentions(text: &str, var: &str) -> bool {
+    text.match_indices(var).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + var.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
+}
+
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 60 {
+        format!("{}m {}s", secs / 60, secs % 60)
+    } else if secs >= 1 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_names_are_matched_as_words() {
+        assert!(mentions("os.environ['BUCKET_NAME']", "BUCKET_NAME"));
+        assert!(!mentions("MY_BUCKET_NAME_2", "BUCKET_NAME"));
+        assert!(mentions("$AWS_REGION", "AWS_REGION"));
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_mins(10)), "10m 0s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human_duration(Duration::from_millis(20)), "20ms");
+    }
+}

@@ -1,0 +1,106 @@
+//! A step's output on its way to the user and the record: cut at a limit, held back while the
+//! step's secrets are unknown, and compared with the runbook's samples.
+
+use super::{ExpectRecord, Runner, Status, StepRecord, Ui};
+use crate::exec::expect;
+use crate::exec::process::Stream;
+use crate::exec::redact::Redactor;
+use crate::render::Mode;
+use crate::steps::{BlockKind, Step};
+
+impl Runner<'_> {
+    /// Compare the step's stdout with every sample of it.
+    pub(super) fn compare_samples(&self, step: &Step, stdout: &str, record: &mut StepRecord) {
+        let samples = self.rb.steps.iter().enumerate().flat_map(|(i, s)| {
+            s.blocks
+                .iter()
+                .filter(move |b| {
+                    b.kind == BlockKind::Output
+                        && (b.output_of.as_deref() == Some(step.id.as_str())
+                            || (s.id == step.id && b.output_of.is_none()))
+                })
+                .map(move |b| (i, b))
+        });
+        for (i, b) in samples {
+            let sample = self.render(i, b, Mode::Display).map_or_else(|_| b.text.clone(), |r| r.text);
+            let line = self.line_of(b.content_start);
+            match expect::compare(&sample, stdout) {
+                Ok(shape) => {
+                    record.expected.push(ExpectRecord {
+                        line,
+                        shape: shape.as_str(),
+                        matched: true,
+                        summary: None,
+                        diff: None,
+                    });
+                }
+                Err(m) => {
+                    record.status = Status::Failed;
+                    record.failed_line = Some(line);
+                    record.message =
+                        Some(format!("{} (sample at {}:{line})", m.summary, self.rb.source.path.display()));
+                    record.expected.push(ExpectRecord {
+                        line,
+                        shape: expect::shape_of(&sample).as_str(),
+                        matched: false,
+                        summary: Some(m.summary),
+                        diff: Some(self.redactor.redact(&m.diff)),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Output of one step: what the records keep (cut at a limit) and raw chunks held back until
+/// the step's secrets are known.
+pub(super) struct Collected {
+    pub(super) text: String,
+    pub(super) truncated: usize,
+    limit: usize,
+    held: Vec<(Stream, Vec<u8>)>,
+}
+
+impl Collected {
+    pub(super) fn new(limit: usize) -> Collected {
+        Collected { text: String::new(), truncated: 0, limit, held: Vec::new() }
+    }
+
+    pub(super) fn show(&mut self, stream: Stream, safe: &[u8], ui: &mut dyn Ui) {
+        // `stream` is where the bytes that completed this piece came from (the redactor joins
+        // both streams).
+        if safe.is_empty() {
+            return;
+        }
+        ui.output(stream, safe);
+        let text = String::from_utf8_lossy(safe);
+        let room = self.limit.saturating_sub(self.text.len());
+        if text.len() <= room {
+            self.text.push_str(&text);
+        } else {
+            let mut cut = room;
+            while cut > 0 && !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.text.push_str(&text[..cut]);
+            self.truncated += text.len() - cut;
+        }
+    }
+
+    pub(super) fn hold(&mut self, stream: Stream, raw: &[u8]) {
+        match self.held.last_mut() {
+            Some((s, bytes)) if *s == stream => bytes.extend_from_slice(raw),
+            _ => self.held.push((stream, raw.to_vec())),
+        }
+    }
+
+    pub(super) fn release(&mut self, redactor: &Redactor, ui: &mut dyn Ui) {
+        let held = std::mem::take(&mut self.held);
+        let mut stream = redactor.stream();
+        for (s, raw) in held {
+            let safe = stream.push(&raw);
+            self.show(s, &safe, ui);
+        }
+        self.show(Stream::Stdout, &stream.finish(), ui);
+    }
+}

@@ -1,0 +1,90 @@
+//! What a run says about each step: its status (the README's vocabulary), exit code, duration,
+//! redacted output, captures and sample comparisons.
+
+use serde::Serialize;
+
+/// A step's status in a run (the vocabulary of the README).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    Failed,
+    Skipped,
+    Acknowledged,
+    Interrupted,
+    TimedOut,
+    NotReached,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::Acknowledged => "acknowledged",
+            Status::Interrupted => "interrupted",
+            Status::TimedOut => "timed-out",
+            Status::NotReached => "not-reached",
+        }
+    }
+
+    /// Finished in the sense of `--resume`: nothing left to do for this step.
+    pub fn is_done(self) -> bool {
+        matches!(self, Status::Ok | Status::Skipped | Status::Acknowledged)
+    }
+}
+
+/// The message of a step that an earlier run finished (on `--resume`).
+pub const EARLIER: &str = "finished in an earlier run (resumed after it)";
+
+/// The comparison of a step's output with the runbook's sample.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectRecord {
+    pub line: usize,
+    pub shape: &'static str,
+    pub matched: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+/// What happened to one step. Holds only redacted text.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepRecord {
+    pub id: String,
+    pub status: Status,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    /// stdout and stderr as they arrived, redacted, cut at the output limit.
+    pub output: String,
+    /// Bytes left out of `output`.
+    pub truncated: usize,
+    /// Names of the values this step captured.
+    pub captured: Vec<String>,
+    /// Why it failed, was skipped or needed attention, with the Markdown `file:line`.
+    pub message: Option<String>,
+    /// Markdown line of the failure, when known.
+    pub failed_line: Option<usize>,
+    pub expected: Vec<ExpectRecord>,
+    pub notes: Vec<String>,
+}
+
+impl StepRecord {
+    pub(super) fn new(id: &str, status: Status) -> StepRecord {
+        StepRecord {
+            id: id.to_string(),
+            status,
+            exit_code: None,
+            duration_ms: 0,
+            output: String::new(),
+            truncated: 0,
+            captured: Vec::new(),
+            message: None,
+            failed_line: None,
+            expected: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
