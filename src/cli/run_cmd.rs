@@ -243,7 +243,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         &rb,
         &params,
         &bindings,
-        &plan,
+        plan.clone(),
         &opts,
         &interrupt,
         redactor.clone(),
@@ -254,13 +254,19 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     if !missing.is_empty() {
         return Err(usage(missing.join("\n")));
     }
-    let mut ui = super::run_ui::TerminalUi::new(args, &plan, resumed, redactor);
+    let settings = super::run_ui::Settings {
+        quiet: args.quiet,
+        verbose: args.verbose,
+        transcript: args.transcript.clone(),
+        json: args.json.clone(),
+    };
+    let mut ui = super::run_ui::TerminalUi::new(&settings, plan.steps.len(), resumed, redactor);
     for n in &notes {
         ui.note(n);
     }
     let outcome = runner.run(&mut ui);
     let records = runner.records().to_vec();
-    ui.write_transcripts(&records, outcome_name(outcome))?;
+    ui.write_transcripts(runner.plan(), &records, outcome_name(outcome))?;
     ui.summary(&records, outcome);
     drop(private);
     drop(lock);

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::run_cmd::{Args, outcome_name};
+use super::run_cmd::outcome_name;
 use crate::exec::process::Stream;
 use crate::exec::redact::Redactor;
 use crate::exec::run::{self, Outcome, StepRecord, Ui};
@@ -48,8 +48,7 @@ pub fn read_secret(name: &str, help: &str) -> Option<String> {
 }
 
 /// Progress on the terminal, plain lines elsewhere; transcripts rewritten after every step.
-pub struct TerminalUi<'a> {
-    plan: &'a Plan,
+pub struct TerminalUi {
     total: usize,
     quiet: bool,
     verbose: bool,
@@ -68,15 +67,23 @@ pub struct TerminalUi<'a> {
     redactor: Redactor,
 }
 
-impl<'a> TerminalUi<'a> {
-    pub fn new(args: &Args, plan: &'a Plan, resumed: bool, redactor: Redactor) -> TerminalUi<'a> {
+/// What the user asked to see and keep.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub quiet: bool,
+    pub verbose: bool,
+    pub transcript: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+}
+
+impl TerminalUi {
+    pub fn new(settings: &Settings, total: usize, resumed: bool, redactor: Redactor) -> TerminalUi {
         TerminalUi {
-            plan,
-            total: plan.steps.len(),
-            quiet: args.quiet,
-            verbose: args.verbose,
-            transcript: args.transcript.clone(),
-            json: args.json.clone(),
+            total,
+            quiet: settings.quiet,
+            verbose: settings.verbose,
+            transcript: settings.transcript.clone(),
+            json: settings.json.clone(),
             resumed,
             spinner: None,
             fancy: std::io::stderr().is_terminal() && std::io::stdout().is_terminal(),
@@ -102,17 +109,22 @@ impl<'a> TerminalUi<'a> {
         }
     }
 
-    pub fn write_transcripts(&mut self, records: &[StepRecord], outcome: &'static str) -> Result<(), crate::Error> {
+    pub fn write_transcripts(
+        &mut self,
+        plan: &Plan,
+        records: &[StepRecord],
+        outcome: &'static str,
+    ) -> Result<(), crate::Error> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         let info = RunInfo { outcome, resumed: self.resumed };
         if let Some(path) = &self.transcript {
-            let text = transcript::markdown(self.plan, &Vec::new(), records, &info);
+            let text = transcript::markdown(plan, &Vec::new(), records, &info);
             super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
         }
         if let Some(path) = &self.json {
-            let text = transcript::json(self.plan, records, &info);
+            let text = transcript::json(plan, records, &info);
             super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;
         }
         Ok(())
@@ -141,7 +153,7 @@ impl<'a> TerminalUi<'a> {
     }
 }
 
-impl Ui for TerminalUi<'_> {
+impl Ui for TerminalUi {
     fn started(&mut self, n: usize, step: &PlannedStep) {
         self.started = Some(Instant::now());
         self.pending.clear();
@@ -195,7 +207,7 @@ impl Ui for TerminalUi<'_> {
         self.print(&shown);
     }
 
-    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord]) {
+    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord], plan: &Plan) {
         if let Some(s) = self.spinner.take() {
             s.finish_and_clear();
         }
@@ -223,7 +235,7 @@ impl Ui for TerminalUi<'_> {
             self.print(&format!("{line}\n"));
         }
         if self.error.is_none()
-            && let Err(e) = self.write_transcripts(records, "running")
+            && let Err(e) = self.write_transcripts(plan, records, "running")
         {
             self.error = Some(e);
         }

@@ -40,8 +40,9 @@ pub trait Ui {
     fn started(&mut self, n: usize, step: &PlannedStep);
     /// Redacted output of the running step.
     fn output(&mut self, stream: Stream, bytes: &[u8]);
-    /// A step has finished; `records` holds every record so far (for transcripts).
-    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord]);
+    /// A step has finished; `records` holds every record so far and `plan` the plan they belong
+    /// to (for transcripts).
+    fn finished(&mut self, n: usize, step: &PlannedStep, record: &StepRecord, records: &[StepRecord], plan: &Plan);
     /// Something to tell the user (already redacted).
     fn note(&mut self, text: &str);
     /// A yes/no question; only asked when [`Options::terminal`] is set.
@@ -93,7 +94,7 @@ struct Value {
 pub struct Runner<'a> {
     rb: &'a Runbook,
     params: &'a Params,
-    plan: &'a Plan,
+    plan: Plan,
     opts: &'a Options,
     interrupt: &'a AtomicBool,
     redactor: Redactor,
@@ -113,7 +114,7 @@ impl<'a> Runner<'a> {
         rb: &'a Runbook,
         params: &'a Params,
         bindings: &[Binding],
-        plan: &'a Plan,
+        plan: Plan,
         opts: &'a Options,
         interrupt: &'a AtomicBool,
         redactor: Redactor,
@@ -211,9 +212,9 @@ impl<'a> Runner<'a> {
     pub fn run(&mut self, ui: &mut dyn Ui) -> Outcome {
         let mut stop: Option<Outcome> = None;
         self.reobtain_secret_captures(ui);
-        let plan = self.plan;
-        for (n, ps) in plan.steps.iter().enumerate() {
-            let n = n + 1;
+        for index in 0..self.plan.steps.len() {
+            let ps = self.plan.steps[index].clone();
+            let ps = &ps;
             if let Some(outcome) = stop {
                 let mut r = StepRecord::new(&ps.id, Status::NotReached);
                 if outcome == Outcome::Interrupted {
@@ -238,7 +239,6 @@ impl<'a> Runner<'a> {
                 self.records.push(r);
                 continue;
             }
-            self.leave_python_section(ps, ui);
             if ps.skipped.is_none() && ps.effect == Effect::Change && !self.changes_confirmed {
                 if !self.opts.terminal {
                     stop = Some(Outcome::Failed);
@@ -257,36 +257,99 @@ impl<'a> Runner<'a> {
                 }
                 self.changes_confirmed = true;
             }
-            ui.started(n, ps);
-            let started = Instant::now();
-            let mut record = self.step(ps, ui);
-            record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let record = self.execute(index, ui);
             match record.status {
                 Status::Failed | Status::TimedOut if !self.opts.keep_going => stop = Some(Outcome::Failed),
                 Status::Interrupted => stop = Some(Outcome::Interrupted),
                 _ => {}
             }
-            if record.status.is_done() {
-                self.state.finished.push(FinishedStep {
-                    id: ps.id.clone(),
-                    status: record.status.as_str().to_string(),
-                    planned: state::planned_hash(ps),
-                });
-            }
-            self.save_state(ui);
-            self.records.push(record);
-            let record = self.records.last().cloned().unwrap_or_else(|| StepRecord::new(&ps.id, Status::Ok));
-            ui.finished(n, ps, &record, &self.records);
         }
-        if let Some((_, session)) = self.python.take() {
-            session.close(&mut |_, _| {});
-        }
+        self.finish();
         match stop {
             Some(o) => o,
             None if self.records.iter().any(|r| matches!(r.status, Status::Failed | Status::TimedOut)) => {
                 Outcome::Failed
             }
             None => Outcome::Ok,
+        }
+    }
+
+    /// Run the plan's step at `index` now (skipped steps are recorded as such): its record is
+    /// kept (a later record of the same step replaces it in transcripts), the state is saved,
+    /// and the `Ui` hears of it.
+    pub fn execute(&mut self, index: usize, ui: &mut dyn Ui) -> StepRecord {
+        let Some(ps) = self.plan.steps.get(index).cloned() else {
+            return StepRecord::new("", Status::NotReached);
+        };
+        self.leave_python_section(&ps, ui);
+        ui.started(index + 1, &ps);
+        let started = Instant::now();
+        let mut record = self.step(&ps, ui);
+        record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.state.finished.retain(|f| f.id != ps.id);
+        if record.status.is_done() {
+            self.state.finished.push(FinishedStep {
+                id: ps.id.clone(),
+                status: record.status.as_str().to_string(),
+                planned: state::planned_hash(&ps),
+            });
+        }
+        self.save_state(ui);
+        self.note_record(index, record.clone(), ui);
+        record
+    }
+
+    /// Keep a record made outside [`Runner::execute`] (a step the user skipped or only looked
+    /// at), and tell the `Ui`.
+    pub fn note_record(&mut self, index: usize, record: StepRecord, ui: &mut dyn Ui) {
+        self.records.retain(|r| r.id != record.id);
+        self.records.push(record);
+        if let (Some(ps), Some(last)) = (self.plan.steps.get(index), self.records.last()) {
+            ui.finished(index + 1, ps, last, &self.records, &self.plan);
+        }
+    }
+
+    /// The plan the runner works from.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Work from a new plan (values were given or edited); records and state are kept.
+    pub fn replace_plan(&mut self, plan: Plan) {
+        self.plan = plan;
+    }
+
+    /// Give or change a value (`walk` asks for values when they are first needed).
+    pub fn set_value(&mut self, name: &str, value: String, secret: bool) {
+        if secret {
+            self.redactor.add(name, &value);
+            if !self.secret_env.contains_key(name) {
+                let n = self.secret_env.len() + 1;
+                self.secret_env.insert(name.to_string(), format!("RB_SECRET_{n}"));
+            }
+        }
+        self.values.insert(name.to_string(), Value { value, secret });
+    }
+
+    /// Whether a value is known (given, asked for or captured).
+    pub fn has_value(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// The state as it stands (finished steps).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Forget the finished steps (start again from the beginning).
+    pub fn reset_state(&mut self) {
+        self.state.finished.clear();
+    }
+
+    /// End the run: the section's Python interpreter is stopped.
+    pub fn finish(&mut self) {
+        if let Some((_, session)) = self.python.take() {
+            session.close(&mut |_, _| {});
         }
     }
 
@@ -325,8 +388,8 @@ impl<'a> Runner<'a> {
             }
         }
         for id in rerun {
-            let plan = self.plan;
-            let Some(ps) = plan.steps.iter().find(|s| s.id == id) else { continue };
+            let Some(ps) = self.plan.steps.iter().find(|s| s.id == id).cloned() else { continue };
+            let ps = &ps;
             ui.note(&format!("re-running step `{id}` (it only reads) to obtain its secret captures again"));
             let quiet = &mut Quiet;
             let record = self.step(ps, quiet);
@@ -533,7 +596,7 @@ struct Quiet;
 impl Ui for Quiet {
     fn started(&mut self, _: usize, _: &PlannedStep) {}
     fn output(&mut self, _: Stream, _: &[u8]) {}
-    fn finished(&mut self, _: usize, _: &PlannedStep, _: &StepRecord, _: &[StepRecord]) {}
+    fn finished(&mut self, _: usize, _: &PlannedStep, _: &StepRecord, _: &[StepRecord], _: &Plan) {}
     fn note(&mut self, _: &str) {}
     fn confirm(&mut self, _: &str) -> bool {
         false
