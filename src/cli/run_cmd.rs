@@ -144,50 +144,20 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     }
 
     // Resume: every step finished before must be unchanged.
-    let mut state = State {
-        format_version: state::FORMAT_VERSION,
-        runbook: args.file.display().to_string(),
-        sha256: rb.source.sha256(),
-        ..State::default()
-    };
-    if let Some(prev) = previous {
-        for done in &prev.finished {
-            match plan.steps.iter().find(|s| s.id == done.id) {
-                Some(s) if state::planned_hash(s) == done.planned => {}
-                Some(s) => {
-                    eprintln_styled(&format!(
-                        "cannot resume: step `{}` ({}:{}) has changed since it ran; run again without --resume",
-                        s.id,
-                        args.file.display(),
-                        s.line
-                    ));
-                    return Ok(Status::Findings);
-                }
-                None if rb.step(&done.id).is_none() => {
-                    eprintln_styled(&format!(
-                        "cannot resume: step `{}` finished in the earlier run is no longer in the runbook",
-                        done.id
-                    ));
-                    return Ok(Status::Findings);
-                }
-                None => {}
+    let state = match previous {
+        Some(prev) => match resumed_state(&rb, &plan, prev, &args.file) {
+            Ok((state, note)) => {
+                notes.extend(note);
+                state
             }
-        }
-        state.finished.clone_from(&prev.finished);
-        state.secret_captures.clone_from(&prev.secret_captures);
-        state.workdir.clone_from(&prev.workdir);
-        // A resume inside a Python section restarts at its first Python step.
-        if let Some(next) = plan.steps.iter().find(|s| !state.is_finished(&s.id))
-            && let Some(restart) = python_restart(&rb, &next.id)
-        {
-            let from = plan.steps.iter().position(|s| s.id == restart).unwrap_or(0);
-            let again: Vec<String> = plan.steps[from..].iter().map(|s| s.id.clone()).collect();
-            state.finished.retain(|f| !again.contains(&f.id));
-            notes.push(format!(
-                "resuming inside a Python section: its steps run again from its first Python step `{restart}`"
-            ));
-        }
-    }
+            Err(message) => {
+                eprintln_styled(&message);
+                return Ok(Status::Findings);
+            }
+        },
+        None => fresh_state(&rb, &args.file),
+    };
+    let mut state = state;
     let workdir = match (&args.workdir, state.workdir.as_os_str().is_empty()) {
         (Some(dir), _) => dir.clone(),
         (None, false) => state.workdir.clone(),
@@ -209,20 +179,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         )));
     }
 
-    let private = tempfile::Builder::new()
-        .prefix("runbook-run-")
-        .tempdir()
-        .map_err(|e| crate::Error::CannotWrite { path: std::env::temp_dir(), message: e.to_string() })?;
-    let interrupt = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupt));
-    }
-    let base_env: Vec<_> = std::env::vars_os()
-        .filter(|(k, _)| {
-            let k = k.to_string_lossy();
-            !k.starts_with("RUNBOOK_") && !k.starts_with("RB_SECRET_") && k != "RB_FAILED_LINE_FILE"
-        })
-        .collect();
+    let private = private_dir()?;
+    let interrupt = interrupt_flag();
     let opts = Options {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
@@ -234,7 +192,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         terminal,
         confirm_changes,
         output_limit: 64 * 1024,
-        base_env,
+        base_env: base_env(),
         summary: output::summary_line(&plan),
     };
     let resumed = !state.finished.is_empty();
@@ -275,6 +233,89 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         Outcome::Failed => Status::Findings,
         Outcome::Interrupted => Status::Interrupted,
     })
+}
+
+/// A state for a run from the first step.
+pub(super) fn fresh_state(rb: &Runbook, file: &Path) -> State {
+    State {
+        format_version: state::FORMAT_VERSION,
+        runbook: file.display().to_string(),
+        sha256: rb.source.sha256(),
+        ..State::default()
+    }
+}
+
+/// The state to continue from: refused, naming the step, when a step finished earlier has
+/// changed or is gone; a resume inside a Python section goes back to its first Python step.
+pub(super) fn resumed_state(
+    rb: &Runbook,
+    plan: &Plan,
+    prev: State,
+    file: &Path,
+) -> Result<(State, Option<String>), String> {
+    for done in &prev.finished {
+        match plan.steps.iter().find(|s| s.id == done.id) {
+            Some(s) if state::planned_hash(s) == done.planned => {}
+            Some(s) => {
+                return Err(format!(
+                    "cannot resume: step `{}` ({}:{}) has changed since it ran; run again without --resume",
+                    s.id,
+                    file.display(),
+                    s.line
+                ));
+            }
+            None if rb.step(&done.id).is_none() => {
+                return Err(format!(
+                    "cannot resume: step `{}` finished in the earlier run is no longer in the runbook",
+                    done.id
+                ));
+            }
+            None => {}
+        }
+    }
+    let mut state = fresh_state(rb, file);
+    state.finished = prev.finished;
+    state.secret_captures = prev.secret_captures;
+    state.workdir = prev.workdir;
+    let mut note = None;
+    if let Some(next) = plan.steps.iter().find(|s| !state.is_finished(&s.id))
+        && let Some(restart) = python_restart(rb, &next.id)
+    {
+        let from = plan.steps.iter().position(|s| s.id == restart).unwrap_or(0);
+        let again: Vec<String> = plan.steps[from..].iter().map(|s| s.id.clone()).collect();
+        state.finished.retain(|f| !again.contains(&f.id));
+        note = Some(format!(
+            "resuming inside a Python section: its steps run again from its first Python step `{restart}`"
+        ));
+    }
+    Ok((state, note))
+}
+
+/// The environment children start from: ours, without `RUNBOOK_*` and our own variables.
+pub(super) fn base_env() -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    std::env::vars_os()
+        .filter(|(k, _)| {
+            let k = k.to_string_lossy();
+            !k.starts_with("RUNBOOK_") && !k.starts_with("RB_SECRET_") && k != "RB_FAILED_LINE_FILE"
+        })
+        .collect()
+}
+
+/// The run's private directory (0700, removed when dropped).
+pub(super) fn private_dir() -> Result<tempfile::TempDir, crate::Error> {
+    tempfile::Builder::new()
+        .prefix("runbook-run-")
+        .tempdir()
+        .map_err(|e| crate::Error::CannotWrite { path: std::env::temp_dir(), message: e.to_string() })
+}
+
+/// Ctrl-C and SIGTERM set the flag: the running step is stopped, the transcript written.
+pub(super) fn interrupt_flag() -> Arc<AtomicBool> {
+    let interrupt = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupt));
+    }
+    interrupt
 }
 
 pub(super) fn outcome_name(o: Outcome) -> &'static str {

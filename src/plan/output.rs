@@ -53,40 +53,8 @@ pub fn summary_line(plan: &Plan) -> String {
 
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
-    let bold = Style::new().bold();
-    let dim = Style::new().dimmed();
     for (n, step) in plan.steps.iter().enumerate() {
-        let number = step.number.as_deref().map_or_else(String::new, |x| format!(" ({x})"));
-        let flags = if step.flags.is_empty() { String::new() } else { format!(" [{}]", step.flags.join(", ")) };
-        let _ = writeln!(
-            out,
-            "{bold}{}. {}{number}{bold:#}  {}{flags}  {dim}{}:{}{dim:#}",
-            n + 1,
-            step.id,
-            step.effect.as_str(),
-            plan.path,
-            step.line
-        );
-        let _ = writeln!(out, "   {}", step.title);
-        if let Some(reason) = &step.skipped {
-            let _ = writeln!(out, "   skipped: {reason}");
-        } else if let Some(c) = &step.condition {
-            let _ = writeln!(out, "   when: {c}");
-        }
-        if let Some(r) = &step.ref_to {
-            let _ = writeln!(out, "   runs section #{r}");
-        }
-        if let Some(text) = step.instructions.as_ref().filter(|_| step.ref_to.is_none()) {
-            for line in text.lines() {
-                let _ = writeln!(out, "   > {line}");
-            }
-        }
-        for b in &step.rendered {
-            block(&mut out, b, "   ");
-        }
-        for note in &step.notes {
-            let _ = writeln!(out, "   note: {note}");
-        }
+        out.push_str(&step_human(n + 1, step, &plan.path));
         out.push('\n');
     }
     if !plan.missing.is_empty() {
@@ -98,6 +66,46 @@ pub fn human(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "{}", summary_line(plan));
     let _ = writeln!(out, "Digest: {}", plan.digest);
+    out
+}
+
+/// One step of the terminal plan (`n` counts from 1): header, title, condition, instructions,
+/// rendered blocks and notes. `walk` shows steps the same way.
+pub fn step_human(n: usize, step: &PlannedStep, path: &str) -> String {
+    let mut out = String::new();
+    let bold = Style::new().bold();
+    let dim = Style::new().dimmed();
+    let number = step.number.as_deref().map_or_else(String::new, |x| format!(" ({x})"));
+    let flags = if step.flags.is_empty() { String::new() } else { format!(" [{}]", step.flags.join(", ")) };
+    let _ = writeln!(
+        out,
+        "{bold}{}. {}{number}{bold:#}  {}{flags}  {dim}{}:{}{dim:#}",
+        n,
+        step.id,
+        step.effect.as_str(),
+        path,
+        step.line
+    );
+    let _ = writeln!(out, "   {}", step.title);
+    if let Some(reason) = &step.skipped {
+        let _ = writeln!(out, "   skipped: {reason}");
+    } else if let Some(c) = &step.condition {
+        let _ = writeln!(out, "   when: {c}");
+    }
+    if let Some(r) = &step.ref_to {
+        let _ = writeln!(out, "   runs section #{r}");
+    }
+    if let Some(text) = step.instructions.as_ref().filter(|_| step.ref_to.is_none()) {
+        for line in text.lines() {
+            let _ = writeln!(out, "   > {line}");
+        }
+    }
+    for b in &step.rendered {
+        block(&mut out, b, "   ");
+    }
+    for note in &step.notes {
+        let _ = writeln!(out, "   note: {note}");
+    }
     out
 }
 

@@ -299,6 +299,24 @@ impl<'a> Runner<'a> {
         record
     }
 
+    /// Record a step as done without running it (a manual step the user did, a step they
+    /// skipped, or one a dry run passed): kept in the records, and in the state when done.
+    pub fn mark(&mut self, index: usize, status: Status, message: Option<String>, ui: &mut dyn Ui) {
+        let Some(ps) = self.plan.steps.get(index).cloned() else { return };
+        let mut record = StepRecord::new(&ps.id, status);
+        record.message = message;
+        self.state.finished.retain(|f| f.id != ps.id);
+        if status.is_done() {
+            self.state.finished.push(FinishedStep {
+                id: ps.id.clone(),
+                status: status.as_str().to_string(),
+                planned: state::planned_hash(&ps),
+            });
+            self.save_state(ui);
+        }
+        self.note_record(index, record, ui);
+    }
+
     /// Keep a record made outside [`Runner::execute`] (a step the user skipped or only looked
     /// at), and tell the `Ui`.
     pub fn note_record(&mut self, index: usize, record: StepRecord, ui: &mut dyn Ui) {

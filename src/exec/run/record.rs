@@ -7,6 +7,8 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Looked at, not run (a dry-run walk).
+    Planned,
     Ok,
     Failed,
     Skipped,
@@ -19,6 +21,7 @@ pub enum Status {
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Planned => "planned",
             Status::Ok => "ok",
             Status::Failed => "failed",
             Status::Skipped => "skipped",
