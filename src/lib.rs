@@ -23,3 +23,4 @@ pub use error::Error;
 pub use source::{SourceFile, Span};
 pub mod steps;
 pub mod transcript;
+pub mod walk;

@@ -11,6 +11,7 @@ mod run_ui;
 mod stale;
 mod steps;
 mod vars;
+mod walk_cmd;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -148,6 +149,37 @@ enum Command {
         /// Also show each step's rendered commands before it runs.
         #[arg(long, short = 'v')]
         verbose: bool,
+    },
+    /// A guided walk-through: asks for values when needed, shows each step, runs, skips or stops, resumes later.
+    Walk {
+        /// The Markdown runbook.
+        file: PathBuf,
+        #[command(flatten)]
+        values: ValueArgs,
+        /// Walk through without executing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Start at this step.
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
+        /// Time limit per step (`90s`, `10m`, `1h`).
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = run_cmd::parse_timeout)]
+        timeout: std::time::Duration,
+        /// Where commands run and files are written (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        workdir: Option<PathBuf>,
+        /// The Python interpreter for Python steps.
+        #[arg(long, value_name = "PROGRAM", default_value = "python3")]
+        python: String,
+        /// Write the Markdown transcript here (rewritten after every step).
+        #[arg(long, value_name = "FILE")]
+        transcript: Option<PathBuf>,
+        /// Write the JSON transcript here (rewritten after every step).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Key for the secret HMACs in the digest (default: `.runbook/salt`).
+        #[arg(long, value_name = "FILE")]
+        salt_file: Option<PathBuf>,
     },
     /// List the lint rules, or show one rule's documentation.
     Rules {
@@ -293,6 +325,20 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             quiet,
             verbose,
         }),
+        Command::Walk { file, values, dry_run, from, timeout, workdir, python, transcript, json, salt_file } => {
+            walk_cmd::run(&walk_cmd::Args {
+                file,
+                given: values.resolve()?,
+                from,
+                dry_run,
+                timeout,
+                workdir,
+                python,
+                transcript,
+                json,
+                salt_file,
+            })
+        }
         Command::Rules { rule } => {
             write_stdout(&check::rules_text(rule.as_deref())?);
             Ok(Status::Success)

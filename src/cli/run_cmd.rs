@@ -151,7 +151,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
                 state
             }
             Err(message) => {
-                eprintln_styled(&message);
+                eprintln_styled(&format!("{message}; run again without --resume"));
                 return Ok(Status::Findings);
             }
         },
@@ -258,7 +258,7 @@ pub(super) fn resumed_state(
             Some(s) if state::planned_hash(s) == done.planned => {}
             Some(s) => {
                 return Err(format!(
-                    "cannot resume: step `{}` ({}:{}) has changed since it ran; run again without --resume",
+                    "cannot resume: step `{}` ({}:{}) has changed since it ran",
                     s.id,
                     file.display(),
                     s.line

@@ -215,14 +215,15 @@ impl Ui for TerminalUi {
             self.print("\n");
             self.line_start = true;
         }
-        let elapsed = self.started.map(|t| run::human_duration(t.elapsed())).unwrap_or_default();
+        let elapsed =
+            self.started.take().map(|t| format!(" ({})", run::human_duration(t.elapsed()))).unwrap_or_default();
         let failed = matches!(record.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted);
         if self.quiet && failed && !self.pending.is_empty() {
             let text = String::from_utf8_lossy(&self.pending).into_owned();
             self.print(&text);
         }
         if !self.quiet || failed {
-            let mut line = format!("  {} [{n}/{}] {} ({elapsed})", record.status.as_str(), self.total, step.id);
+            let mut line = format!("  {} [{n}/{}] {}{elapsed}", record.status.as_str(), self.total, step.id);
             if let Some(m) = &record.message {
                 let _ = write!(line, ": {m}");
             }

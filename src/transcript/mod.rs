@@ -6,9 +6,9 @@
 //! redacted text. Durations are the only thing that varies between identical runs.
 //!
 //! JSON (`format_version` 1, fields only ever added): the plan document with `"kind": "run"`,
-//! `"run": { "outcome": "ok"|"failed"|"interrupted"|"running", "resumed": bool }`, and in each
+//! `"run": { "outcome": "ok"|"failed"|"interrupted"|"stopped"|"running", "resumed": bool }`, and in each
 //! step `"status"` (`ok`, `failed`, `skipped`, `acknowledged`, `interrupted`, `timed-out`,
-//! `not-reached`, or `planned` while the run has not reached it) and `"run"`: `{ "status",
+//! `not-reached`, or `planned` while the run has not reached it or a dry-run walk passed it) and `"run"`: `{ "status",
 //! "exit_code", "duration_ms", "output", "truncated", "captured": [name], "message",
 //! "failed_line", "expected": [ { "line", "shape", "matched", "summary", "diff" } ], "notes" }`.
 
@@ -22,7 +22,8 @@ use crate::plan::{Plan, PlannedStep};
 /// About the run as a whole.
 #[derive(Clone, Debug)]
 pub struct RunInfo {
-    /// `ok`, `failed`, `interrupted`, or `running` while steps are still to come.
+    /// `ok`, `failed`, `interrupted`, `stopped` (a walk the user left), or `running` while
+    /// steps are still to come.
     pub outcome: &'static str,
     pub resumed: bool,
 }

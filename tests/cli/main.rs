@@ -12,3 +12,4 @@ mod run;
 mod steps;
 mod support;
 mod vars;
+mod walk;

@@ -229,12 +229,7 @@ impl<'a> Runner<'a> {
                 continue;
             }
             if let Some(done) = self.state.finished.iter().find(|f| f.id == ps.id) {
-                let status = match done.status.as_str() {
-                    "acknowledged" => Status::Acknowledged,
-                    "skipped" => Status::Skipped,
-                    _ => Status::Ok,
-                };
-                let mut r = StepRecord::new(&ps.id, status);
+                let mut r = StepRecord::new(&ps.id, Status::from_state(&done.status));
                 r.message = Some(EARLIER.into());
                 self.records.push(r);
                 continue;
@@ -317,6 +312,15 @@ impl<'a> Runner<'a> {
         self.note_record(index, record, ui);
     }
 
+    /// A record for a step an earlier run or walk finished, without telling the `Ui`.
+    pub fn remember(&mut self, index: usize, status: Status, message: &str) {
+        let Some(ps) = self.plan.steps.get(index) else { return };
+        let mut record = StepRecord::new(&ps.id, status);
+        record.message = Some(message.to_string());
+        self.records.retain(|r| r.id != record.id);
+        self.records.push(record);
+    }
+
     /// Keep a record made outside [`Runner::execute`] (a step the user skipped or only looked
     /// at), and tell the `Ui`.
     pub fn note_record(&mut self, index: usize, record: StepRecord, ui: &mut dyn Ui) {
@@ -386,7 +390,7 @@ impl<'a> Runner<'a> {
 
     /// On resume: secret captures of finished steps are not in the state. Re-run their step when
     /// it only reads (effect `read` or `none`), else ask for the value on a terminal.
-    fn reobtain_secret_captures(&mut self, ui: &mut dyn Ui) {
+    pub fn reobtain_secret_captures(&mut self, ui: &mut dyn Ui) {
         let needed: Vec<String> =
             self.state.secret_captures.iter().filter(|n| !self.values.contains_key(*n)).cloned().collect();
         let mut rerun: Vec<String> = Vec::new();

@@ -32,6 +32,16 @@ impl Status {
         }
     }
 
+    /// The status a state file records (`ok`, `acknowledged`, `skipped`…); `ok` when unknown.
+    pub fn from_state(name: &str) -> Status {
+        match name {
+            "acknowledged" => Status::Acknowledged,
+            "skipped" => Status::Skipped,
+            "planned" => Status::Planned,
+            _ => Status::Ok,
+        }
+    }
+
     /// Finished in the sense of `--resume`: nothing left to do for this step.
     pub fn is_done(self) -> bool {
         matches!(self, Status::Ok | Status::Skipped | Status::Acknowledged)
