@@ -31,6 +31,34 @@ use crate::params::{Params, Source};
 use crate::plan::{self, Plan, Selection};
 use crate::steps::Runbook;
 
+/// The width the guide's words are wrapped to (an 80-column terminal).
+const WIDTH: usize = 80;
+
+/// The guide's words (`   > …` lines) wrapped to `width` columns, word by word.
+fn wrap_quotes(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let Some(words) = line.strip_prefix("   > ").filter(|_| line.chars().count() > width) else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let mut current = String::from("   >");
+        for word in words.split_whitespace() {
+            if current.chars().count() + 1 + word.chars().count() > width && current != "   >" {
+                out.push_str(&current);
+                out.push('\n');
+                current = String::from("   >");
+            }
+            current.push(' ');
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
 /// What a question got back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -196,11 +224,8 @@ impl<'a> Walk<'a> {
         loop {
             let ps = runner.plan().steps[i].clone();
             let section = if ps.section_title.is_empty() { String::new() } else { format!(" · {}", ps.section_title) };
-            p.say(&format!(
-                "\n── Step {}/{total}{section}\n{}",
-                i + 1,
-                plan::output::step_human(i + 1, &ps, &runner.plan().path)
-            ));
+            let shown = wrap_quotes(&plan::output::step_human(i + 1, &ps, &runner.plan().path), WIDTH);
+            p.say(&format!("\n── Step {}/{total}{section}\n{shown}", i + 1));
             let manual = ps.effect == plan::effects::Effect::Manual;
             let (go, menu) = match (self.dry_run, manual) {
                 (true, _) => ("n", "[n]ext, [s]kip, [e]dit a value, [v]alues, s[o]urce, [b]ack, [q]uit"),
@@ -439,5 +464,20 @@ impl<'a> Walk<'a> {
             let _ = writeln!(out, "{line:>5} | {}", self.rb.source.line_text(line));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guides_words_wrap_at_eighty_columns() {
+        let long = format!("   > {}\n   $ keep this line as it is\n", "word ".repeat(30).trim_end());
+        let wrapped = wrap_quotes(&long, 80);
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 80), "{wrapped}");
+        assert!(wrapped.lines().filter(|l| l.starts_with("   > ")).count() >= 2);
+        assert!(wrapped.ends_with("   $ keep this line as it is\n"));
+        assert_eq!(wrapped.matches("word").count(), 30);
     }
 }

@@ -191,3 +191,39 @@ fn a_new_starter_can_walk_our_publication_runbook_as_a_dry_run() {
     assert_eq!(md.matches("**Status:** planned").count(), 49);
     assert_eq!(md.matches("**Status:** skipped").count(), 6);
 }
+
+#[test]
+fn ctrl_c_at_a_prompt_stops_the_walk_with_the_state_saved() {
+    use std::io::{Read, Write};
+    let sb = deploy();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("runbook"))
+        .current_dir(sb.path())
+        .args(["walk", "deploy.md", "--set", "APP_NAME=demo-app", "--set", "CREATE_DIR=true"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Done with the manual step, then stay at step 2's question with standard input open.
+    stdin.write_all(b"d\n").unwrap();
+    stdin.flush().unwrap();
+    let state = sb.path().join(".runbook");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_dir(&state).into_iter().flatten().flatten().any(|e| e.path().join("state.json").is_file()) {
+        assert!(std::time::Instant::now() < deadline, "the first step was never recorded");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    drop(stdin);
+    assert_eq!(code, Some(130), "{out}");
+    assert!(out.contains("The state is saved"), "{out}");
+    let (code, out) = walk(&sb, &["--set", "APP_NAME=demo-app", "--set", "CREATE_DIR=true"], "y\nq\n");
+    assert_eq!(code, Some(1));
+    assert!(out.contains("Resuming at step 2/4."), "{out}");
+}
