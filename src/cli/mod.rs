@@ -5,6 +5,7 @@
 //! 1 findings or failures at the requested level, 2 unusable input or usage, 130 interrupted.
 
 mod check;
+mod input;
 mod plan_cmd;
 mod run_cmd;
 mod run_ui;
@@ -418,6 +419,13 @@ fn report_problems(runbook: &Runbook) {
         let d = Diagnostic::from(p);
         let _ = write!(err, "{}", diagnostic::render_human(&runbook.source, &d, Styles::colored()));
     }
+}
+
+/// A warning on stderr, rustc-style.
+fn warn(message: &str) {
+    let mut err = anstream::stderr();
+    let style = Styles::colored().warning;
+    let _ = writeln!(err, "{style}warning{style:#}: {message}");
 }
 
 /// Write to stdout; a closed pipe (`runbook steps x | head`) ends quietly.

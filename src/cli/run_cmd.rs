@@ -35,6 +35,9 @@ pub struct Args {
     pub verbose: bool,
 }
 
+/// The longest `--timeout` (a week).
+const MAX_TIMEOUT_SECS: f64 = 7.0 * 24.0 * 3600.0;
+
 /// Parse `10m`, `30s`, `500ms`, `1h` or a number of seconds.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -50,11 +53,16 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     if !(secs > 0.0 && secs.is_finite()) {
         return Err(format!("`{text}`: the timeout must be more than zero"));
     }
+    if secs > MAX_TIMEOUT_SECS {
+        return Err(format!("`{text}`: the timeout can be at most a week (168h)"));
+    }
     Ok(Duration::from_secs_f64(secs))
 }
 
 pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let usage = crate::Error::Usage;
+    // First of all, so that Ctrl-C at any question ends the run cleanly.
+    let interrupt = interrupt_flag();
     let rb = Runbook::from_source(crate::source::SourceFile::read(&args.file)?);
     super::report_problems(&rb);
     let terminal = std::io::stdin().is_terminal();
@@ -73,10 +81,12 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     };
 
     let mut given = args.given.clone();
-    // Non-secret values of the earlier run, unless given again.
+    // Non-secret values given in the earlier run, unless given again. Captured values go to the
+    // runner only: the plan shows them as captures, as it did when the steps first ran.
     if let Some(prev) = &previous {
         for (name, value) in &prev.values {
-            if !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
+            let captured = params.get(name).is_some_and(|p| p.source != crate::params::Source::User);
+            if !captured && !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
                 given.push(Given {
                     name: name.clone(),
                     value: value.clone(),
@@ -118,12 +128,17 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
             let help = p.and_then(|p| p.description.clone()).unwrap_or_default();
             let secret = p.is_some_and(|p| p.secret);
             let value = loop {
-                let v = if secret {
-                    super::run_ui::read_secret(&m.name, &help)
+                let answer = if secret {
+                    let hint = if help.is_empty() { String::new() } else { format!("; {help}") };
+                    super::input::ask_secret(&format!("{} (secret, not shown{hint}): ", m.name), &interrupt)
                 } else {
-                    super::run_ui::read_line(&format!("{} ({help}): ", m.name))
+                    super::input::ask(&format!("{} ({help}): ", m.name), &interrupt)
                 };
-                let Some(v) = v else { return Err(usage(format!("no value for `{}`", m.name))) };
+                let v = match answer {
+                    super::input::Line::Text(v) => v,
+                    super::input::Line::Interrupted => return Ok(Status::Interrupted),
+                    super::input::Line::End => return Err(usage(format!("no value for `{}`", m.name))),
+                };
                 match p.map(|p| p.kind.validate(&v)) {
                     Some(Err(e)) => eprintln_styled(&format!("invalid value for `{}`: {e}", m.name)),
                     _ => break v,
@@ -133,7 +148,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         }
         plan = build(&given)?;
     }
-    let (bindings, _, _) = crate::params::bind(&params, &given);
+    let (bindings, _, findings) = crate::params::bind(&params, &given);
+    check_values(&params, &bindings, &findings, args.transcript.as_ref(), args.json.as_ref())?;
 
     // Bound to a reviewed plan.
     if let Some(path) = &args.plan
@@ -180,7 +196,6 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     }
 
     let private = private_dir()?;
-    let interrupt = interrupt_flag();
     let opts = Options {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
@@ -218,7 +233,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         transcript: args.transcript.clone(),
         json: args.json.clone(),
     };
-    let mut ui = super::run_ui::TerminalUi::new(&settings, plan.steps.len(), resumed, redactor);
+    let mut ui = super::run_ui::TerminalUi::new(&settings, plan.steps.len(), resumed, redactor, Arc::clone(&interrupt));
     for n in &notes {
         ui.note(n);
     }
@@ -233,6 +248,44 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         Outcome::Failed => Status::Findings,
         Outcome::Interrupted => Status::Interrupted,
     })
+}
+
+/// Refuse invalid values before anything runs (exit 2), warn about names nothing uses and
+/// secrets too short to be masked, and make sure the transcripts can be written.
+pub(super) fn check_values(
+    params: &crate::params::Params,
+    bindings: &[crate::params::Binding],
+    findings: &[crate::params::Finding],
+    transcript: Option<&PathBuf>,
+    json: Option<&PathBuf>,
+) -> Result<(), crate::Error> {
+    use crate::params::FindingKind;
+    let invalid: Vec<&str> =
+        findings.iter().filter(|f| f.kind == FindingKind::InvalidValue).map(|f| f.message.as_str()).collect();
+    if !invalid.is_empty() {
+        return Err(crate::Error::Usage(invalid.join("; ")));
+    }
+    for f in findings.iter().filter(|f| f.kind == FindingKind::UnknownValueName) {
+        super::warn(&f.message);
+    }
+    for (p, b) in params.placeholders.iter().zip(bindings) {
+        if p.secret && b.value.as_ref().is_some_and(|v| v.trim().len() < 4) {
+            super::warn(&format!(
+                "the secret `{}` is shorter than 4 characters: it cannot be masked in output",
+                p.name
+            ));
+        }
+    }
+    for path in [transcript, json].into_iter().flatten() {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(crate::Error::CannotWrite {
+                path: path.clone(),
+                message: format!("the directory {} does not exist", dir.display()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A state for a run from the first step.
@@ -282,7 +335,13 @@ pub(super) fn resumed_state(
         && let Some(restart) = python_restart(rb, &next.id)
     {
         let from = plan.steps.iter().position(|s| s.id == restart).unwrap_or(0);
-        let again: Vec<String> = plan.steps[from..].iter().map(|s| s.id.clone()).collect();
+        // The section's steps from there on run again; later sections keep their state.
+        let namespace = rb.step(&restart).map(|s| rb.namespace(&s.section)).unwrap_or_default();
+        let again: Vec<String> = plan.steps[from..]
+            .iter()
+            .take_while(|s| rb.step(&s.id).is_some_and(|st| rb.namespace(&st.section) == namespace))
+            .map(|s| s.id.clone())
+            .collect();
         state.finished.retain(|f| !again.contains(&f.id));
         note = Some(format!(
             "resuming inside a Python section: its steps run again from its first Python step `{restart}`"
@@ -358,5 +417,8 @@ mod tests {
         assert!(parse_timeout("0").is_err());
         assert!(parse_timeout("ten").is_err());
         assert!(parse_timeout("5y").is_err());
+        assert!(parse_timeout("99999999999999999999999h").is_err());
+        assert!(parse_timeout("10000000000000000000").is_err());
+        assert_eq!(parse_timeout("168h").unwrap(), Duration::from_hours(168));
     }
 }

@@ -3,10 +3,13 @@
 //! every step. Everything printed passes through the run's redaction set.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use super::input::{self, Line};
 use super::run_cmd::outcome_name;
 use crate::exec::process::Stream;
 use crate::exec::redact::Redactor;
@@ -14,38 +17,6 @@ use crate::exec::run::{self, Outcome, StepRecord, Ui};
 use crate::plan::{Plan, PlannedStep};
 use crate::steps::BlockKind;
 use crate::transcript::{self, RunInfo};
-
-pub fn read_line(prompt: &str) -> Option<String> {
-    let mut err = std::io::stderr();
-    let _ = write!(err, "{prompt}");
-    let _ = err.flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
-    }
-}
-
-/// Read a line from the terminal with echo off; the terminal is restored on every path.
-pub fn read_secret(name: &str, help: &str) -> Option<String> {
-    use nix::sys::termios::{self, LocalFlags, SetArg};
-    let stdin = std::io::stdin();
-    let saved = termios::tcgetattr(&stdin).ok();
-    if let Some(saved) = &saved {
-        let mut quiet = saved.clone();
-        quiet.local_flags.remove(LocalFlags::ECHO);
-        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
-    }
-    let value = read_line(&format!(
-        "{name} (secret, not shown{}): ",
-        if help.is_empty() { String::new() } else { format!("; {help}") }
-    ));
-    if let Some(saved) = &saved {
-        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, saved);
-    }
-    let _ = writeln!(std::io::stderr());
-    value
-}
 
 /// Progress on the terminal, plain lines elsewhere; transcripts rewritten after every step.
 pub struct TerminalUi {
@@ -65,6 +36,8 @@ pub struct TerminalUi {
     /// The run's redaction set: transcripts pass through it as a whole, so that a secret known
     /// only at run time (a capture) is masked in the runbook's own text too.
     redactor: Redactor,
+    /// Set by Ctrl-C: a question being asked is abandoned.
+    interrupt: Arc<AtomicBool>,
 }
 
 /// What the user asked to see and keep.
@@ -77,7 +50,13 @@ pub struct Settings {
 }
 
 impl TerminalUi {
-    pub fn new(settings: &Settings, total: usize, resumed: bool, redactor: Redactor) -> TerminalUi {
+    pub fn new(
+        settings: &Settings,
+        total: usize,
+        resumed: bool,
+        redactor: Redactor,
+        interrupt: Arc<AtomicBool>,
+    ) -> TerminalUi {
         TerminalUi {
             total,
             quiet: settings.quiet,
@@ -92,6 +71,7 @@ impl TerminalUi {
             started: None,
             error: None,
             redactor,
+            interrupt,
         }
     }
 
@@ -249,17 +229,26 @@ impl Ui for TerminalUi {
     }
 
     fn confirm(&mut self, question: &str) -> bool {
+        let prompt = format!("{question} [y/N] ");
         let answer = match &self.spinner {
-            Some(s) => s.suspend(|| read_line(&format!("{question} [y/N] "))),
-            None => read_line(&format!("{question} [y/N] ")),
+            Some(s) => s.suspend(|| input::ask(&prompt, &self.interrupt)),
+            None => input::ask(&prompt, &self.interrupt),
         };
-        answer.is_some_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+        matches!(answer, Line::Text(a) if matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
     }
 
     fn secret(&mut self, name: &str, help: &str) -> Option<String> {
-        match &self.spinner {
-            Some(s) => s.suspend(|| read_secret(name, help)),
-            None => read_secret(name, help),
+        let prompt = format!(
+            "{name} (secret, not shown{}): ",
+            if help.is_empty() { String::new() } else { format!("; {help}") }
+        );
+        let answer = match &self.spinner {
+            Some(s) => s.suspend(|| input::ask_secret(&prompt, &self.interrupt)),
+            None => input::ask_secret(&prompt, &self.interrupt),
+        };
+        match answer {
+            Line::Text(t) => Some(t),
+            Line::End | Line::Interrupted => None,
         }
     }
 }

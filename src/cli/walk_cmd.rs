@@ -3,11 +3,10 @@
 //! `runbook run`.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::exec::redact::Redactor;
@@ -80,7 +79,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let mut given = args.given.clone();
     if let Some(prev) = &resume {
         for (name, value) in &prev.values {
-            if !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
+            let captured = params.get(name).is_some_and(|p| p.source != crate::params::Source::User);
+            if !captured && !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
                 given.push(Given {
                     name: name.clone(),
                     value: value.clone(),
@@ -130,7 +130,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         })
         .collect();
 
-    let (bindings, _, _) = crate::params::bind(&params, &walk.given);
+    let (bindings, _, findings) = crate::params::bind(&params, &walk.given);
+    super::run_cmd::check_values(&params, &bindings, &findings, args.transcript.as_ref(), args.json.as_ref())?;
     let private = private_dir()?;
     let opts = Options {
         workdir: state.workdir.clone(),
@@ -163,7 +164,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     );
     let settings =
         Settings { quiet: false, verbose: false, transcript: args.transcript.clone(), json: args.json.clone() };
-    let mut ui = TerminalUi::new(&settings, total, start > 0, redactor);
+    let mut ui = TerminalUi::new(&settings, total, start > 0, redactor, Arc::clone(&interrupt));
     for (i, status) in finished_before {
         runner.remember(i, status, EARLIER);
     }
@@ -285,11 +286,12 @@ impl Prompter for TermPrompter {
     }
 
     fn secret(&mut self, prompt: &str) -> Answer {
-        let result = dialoguer::Password::new()
-            .with_prompt(format!("{prompt} (not shown)"))
-            .allow_empty_password(true)
-            .interact_on(&dialoguer::console::Term::stderr());
-        self.answer(result)
+        // Not dialoguer's password prompt: its read waits for Enter after Ctrl-C.
+        match super::input::ask_secret(&format!("{prompt} (not shown): "), &self.interrupt) {
+            super::input::Line::Text(t) => Answer::Text(t),
+            super::input::Line::End => Answer::End,
+            super::input::Line::Interrupted => Answer::Interrupted,
+        }
     }
 }
 
@@ -297,45 +299,30 @@ impl Prompter for TermPrompter {
 /// the question is printed with the answer after it (secrets as `[secret]`), end of input
 /// ends the walk, and Ctrl-C is noticed while waiting.
 struct LinePrompter {
-    lines: mpsc::Receiver<Option<String>>,
     interrupt: Arc<AtomicBool>,
 }
 
 impl LinePrompter {
     fn new(interrupt: Arc<AtomicBool>) -> LinePrompter {
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            let stdin = std::io::stdin();
-            for line in stdin.lock().lines() {
-                let Ok(line) = line else { break };
-                if tx.send(Some(line)).is_err() {
-                    return;
-                }
-            }
-            let _ = tx.send(None);
-        });
-        LinePrompter { lines, interrupt }
+        LinePrompter { interrupt }
     }
 
     fn read(&mut self, prompt: &str, secret: bool) -> Answer {
         let mut out = anstream::stdout();
         let _ = write!(out, "{prompt}: ");
         let _ = out.flush();
-        loop {
-            if self.interrupt.load(Ordering::SeqCst) {
-                let _ = writeln!(out);
-                return Answer::Interrupted;
+        match super::input::next_line(&self.interrupt) {
+            super::input::Line::Text(line) => {
+                let _ = writeln!(out, "{}", if secret { "[secret]" } else { line.as_str() });
+                Answer::Text(line)
             }
-            match self.lines.recv_timeout(Duration::from_millis(50)) {
-                Ok(Some(line)) => {
-                    let _ = writeln!(out, "{}", if secret { "[secret]" } else { line.as_str() });
-                    return Answer::Text(line);
-                }
-                Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let _ = writeln!(out, "(end of input)");
-                    return Answer::End;
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            super::input::Line::End => {
+                let _ = writeln!(out, "(end of input)");
+                Answer::End
+            }
+            super::input::Line::Interrupted => {
+                let _ = writeln!(out);
+                Answer::Interrupted
             }
         }
     }

@@ -36,8 +36,8 @@ pub enum Stdin {
     Terminal,
 }
 
-/// What to start.
-#[derive(Clone, Debug)]
+/// What to start. Its `Debug` shows environment names only: values may be secrets.
+#[derive(Clone)]
 pub struct Spawn {
     pub program: OsString,
     pub args: Vec<OsString>,
@@ -48,6 +48,18 @@ pub struct Spawn {
     /// Start a new process group (every step but an interactive one, which must stay in the
     /// terminal's foreground group to read from it).
     pub new_group: bool,
+}
+
+impl std::fmt::Debug for Spawn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spawn")
+            .field("program", &self.program)
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("workdir", &self.workdir)
+            .field("stdin", &self.stdin)
+            .field("new_group", &self.new_group)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a child ended.
@@ -62,6 +74,8 @@ pub enum Ending {
 
 /// How long a group gets between SIGTERM and SIGKILL.
 const GRACE: Duration = Duration::from_millis(1500);
+/// How long output is still read after a step's group has ended.
+const DRAIN: Duration = Duration::from_secs(2);
 /// How often the deadline and the interrupt flag are looked at.
 const TICK: Duration = Duration::from_millis(20);
 
@@ -158,10 +172,15 @@ impl Child {
     }
 
     /// Kill the whole group (SIGTERM, then SIGKILL after a grace period) and reap the child; a
-    /// child in our own group is killed alone.
+    /// child in our own group (an interactive step) is killed with its descendants.
     pub fn kill_group(&self) {
-        if let Some(pgid) = self.pgid {
-            kill_group(pgid);
+        match self.pgid {
+            Some(pgid) => kill_group(pgid),
+            None => {
+                if let Some(pid) = self.handle.pids().first().and_then(|&p| i32::try_from(p).ok()) {
+                    kill_tree(pid);
+                }
+            }
         }
         let _ = self.handle.kill();
     }
@@ -175,10 +194,17 @@ impl Child {
         }
         let _ = handle.wait();
         drop(handle);
-        for (stream, bytes) in &chunks {
-            on_output(stream, &bytes);
+        // A process that left the group (`setsid`) may still hold a pipe: what it writes after
+        // DRAIN is not waited for, and its reader thread is left to end on its own.
+        let deadline = Instant::now() + DRAIN;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match chunks.recv_timeout(left) {
+                Ok((stream, bytes)) => on_output(stream, &bytes),
+                Err(_) => break,
+            }
         }
-        for r in readers {
+        for r in readers.into_iter().filter(std::thread::JoinHandle::is_finished) {
             let _ = r.join();
         }
     }
@@ -201,6 +227,45 @@ pub fn kill_group(pgid: i32) {
     let _ = killpg(group, Signal::SIGKILL);
 }
 
+/// SIGTERM to `pid` and every process descended from it (found through `/proc`), then SIGKILL
+/// to those left after [`GRACE`].
+pub fn kill_tree(pid: i32) {
+    use nix::sys::signal::kill;
+    let tree = descendants(pid);
+    for &p in &tree {
+        let _ = kill(Pid::from_raw(p), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline && tree.iter().any(|&p| kill(Pid::from_raw(p), None).is_ok()) {
+        std::thread::sleep(TICK);
+    }
+    for &p in &tree {
+        let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+    }
+}
+
+/// `pid` and its descendants, from the parent pids in `/proc/*/stat`.
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut parents: Vec<(i32, i32)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(p) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // The command name is in parentheses and may hold spaces: fields follow the last `)`.
+        let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
+        if let Some(parent) = parent {
+            parents.push((p, parent));
+        }
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|&&(_, pp)| pp == parent).map(|&(p, _)| p));
+        i += 1;
+    }
+    tree
+}
+
 fn ending_of(status: std::process::ExitStatus) -> Ending {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
@@ -220,7 +285,7 @@ pub fn run(
     on_output: &mut dyn FnMut(Stream, &[u8]),
 ) -> std::io::Result<Ending> {
     let child = start(spawn)?;
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     let ending = loop {
         if let Some(ending) = child.try_status() {
             break ending;
@@ -240,6 +305,12 @@ pub fn run(
     };
     child.finish(on_output);
     Ok(ending)
+}
+
+/// `now + timeout`, saturating far in the future instead of overflowing.
+pub fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_hours(100 * 365 * 24))
 }
 
 #[cfg(test)]
@@ -309,6 +380,23 @@ mod tests {
         assert_eq!(ending, Ending::Exited(0));
         assert_eq!(out, b"started\n");
         assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_process_that_left_the_group_does_not_hold_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let (ending, out, _) = collect(&bash("setsid sleep 30 & echo left", dir.path()), Duration::from_mins(1));
+        assert_eq!(ending, Ending::Exited(0));
+        assert_eq!(out, b"left\n");
+        assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn descendants_are_found_through_proc() {
+        let me = i32::try_from(std::process::id()).unwrap();
+        assert_eq!(descendants(me)[0], me);
+        assert!(!descendants(1).is_empty());
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub enum BlockEnding {
 
 /// A running interpreter for one section.
 pub struct Session {
+    /// Names of the environment variables the interpreter started with.
+    env_names: Vec<std::ffi::OsString>,
     child: Option<process::Child>,
     stream: UnixStream,
     replies: BufReader<UnixStream>,
@@ -96,11 +98,13 @@ impl Session {
         workdir: &Path,
         private: &Path,
         n: usize,
+        interrupt: &AtomicBool,
     ) -> std::io::Result<Session> {
         let socket = private.join(format!("python-{n}.sock"));
         let _ = std::fs::remove_file(&socket);
         let listener = UnixListener::bind(&socket)?;
         listener.set_nonblocking(true)?;
+        let env_names = env.iter().map(|(k, _)| k.clone()).collect();
         let token = format!("\u{1e}runbook-end-of-block-{}\u{1e}", random_hex()).into_bytes();
         let spawn = Spawn {
             program: python.into(),
@@ -134,7 +138,7 @@ impl Session {
                             String::from_utf8_lossy(&err).trim()
                         )));
                     }
-                    if Instant::now() > deadline {
+                    if Instant::now() > deadline || interrupt.load(Ordering::SeqCst) {
                         child.kill_group();
                         return Err(std::io::Error::other(format!("`{python}` did not start within 30 s")));
                     }
@@ -149,7 +153,12 @@ impl Session {
         let replies = BufReader::new(stream.try_clone()?);
         replies.get_ref().set_read_timeout(Some(Duration::from_millis(20)))?;
         let splitters = [Splitter::new(token.clone()), Splitter::new(token.clone())];
-        Ok(Session { child: Some(child), stream, replies, token, splitters })
+        Ok(Session { env_names, child: Some(child), stream, replies, token, splitters })
+    }
+
+    /// Whether the interpreter's environment has `name` (it is fixed when the interpreter starts).
+    pub fn has_env(&self, name: &str) -> bool {
+        self.env_names.iter().any(|k| k == name)
     }
 
     /// Whether the interpreter is still there to run blocks.
@@ -172,7 +181,7 @@ impl Session {
         if writeln!(self.stream, "{request}").and_then(|()| self.stream.flush()).is_err() {
             return self.died(on_output);
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = process::deadline_after(timeout);
         let mut answer: Option<Answer> = None;
         let mut reply: Vec<u8> = Vec::new();
         loop {
@@ -335,7 +344,7 @@ mod tests {
     #[test]
     fn blocks_share_a_namespace_and_get_their_own_output() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Session::start("python3", env(), dir.path(), dir.path(), 1).unwrap();
+        let mut s = Session::start("python3", env(), dir.path(), dir.path(), 1, &AtomicBool::new(false)).unwrap();
         let (e, out, _) = block(&mut s, "greeting = 'hello'\nprint('first')\n", 10);
         assert!(matches!(e, BlockEnding::Answered(Answer { ok: true, .. })), "{e:?}");
         assert_eq!(out, "first\n");
@@ -348,7 +357,7 @@ mod tests {
     #[test]
     fn tracebacks_point_at_markdown_lines() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Session::start("python3", env(), dir.path(), dir.path(), 1).unwrap();
+        let mut s = Session::start("python3", env(), dir.path(), dir.path(), 1, &AtomicBool::new(false)).unwrap();
         let (e, _, err) = block(&mut s, "x = 1\nprint(undefined_name)\n", 40);
         let BlockEnding::Answered(a) = e else { panic!("{e:?}") };
         assert!(!a.ok);

@@ -336,11 +336,29 @@ impl<'a> Walk<'a> {
     fn ask_values(&mut self, i: usize, runner: &mut Runner<'_>, p: &mut dyn Prompter) -> Result<(), Ending> {
         let id = runner.plan().steps[i].id.clone();
         let Some(index) = self.rb.steps.iter().position(|s| s.id == id) else { return Ok(()) };
+        // A Python step's interpreter serves its whole section and gets its environment when it
+        // starts: the values every Python step of the section reads are asked for now.
+        let is_python = |s: &crate::steps::Step| {
+            s.blocks.iter().any(|b| {
+                b.kind == crate::steps::BlockKind::Code
+                    && crate::render::Lang::of(&b.lang, b.file.as_deref()) == crate::render::Lang::Python
+            })
+        };
+        let mut steps = vec![index];
+        if is_python(&self.rb.steps[index]) {
+            let space = self.rb.namespace(&self.rb.steps[index].section);
+            steps
+                .extend((index + 1..self.rb.steps.len()).filter(|&j| {
+                    self.rb.namespace(&self.rb.steps[j].section) == space && is_python(&self.rb.steps[j])
+                }));
+        }
         let names: Vec<String> = self
             .params
             .placeholders
             .iter()
-            .filter(|ph| ph.source == Source::User && ph.uses.iter().any(|u| u.step == Some(index)))
+            .filter(|ph| {
+                ph.source == Source::User && ph.uses.iter().any(|u| u.step.is_some_and(|s| steps.contains(&s)))
+            })
             .filter(|ph| !runner.has_value(&ph.name))
             // A dry run shows a secret as the environment reference a run would use: never ask.
             .filter(|ph| !(self.dry_run && ph.secret))

@@ -9,6 +9,7 @@ mod reference_check;
 mod reference_guide;
 mod rules;
 mod run;
+mod run_safety;
 mod steps;
 mod support;
 mod vars;

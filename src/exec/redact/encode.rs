@@ -32,6 +32,18 @@ pub(super) fn derived_forms(value: &[u8]) -> Vec<Vec<u8>> {
         {
             forms.insert(inside.to_vec());
         }
+        // As Python's repr and bash's `set -x` quote it inside single quotes.
+        forms.insert(escape_single_quoted(variant, b"\\'"));
+        forms.insert(escape_single_quoted(variant, b"'\\''"));
+        // Each line of a multi-line value (a key file) is printed on its own by line tools.
+        if variant.contains(&b'\n') {
+            for line in variant.split(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.trim_ascii().len() >= MIN_SECRET_LEN {
+                    forms.insert(line.to_vec());
+                }
+            }
+        }
         forms.insert(percent_encode(variant, false, HEX_UPPER));
         forms.insert(percent_encode(variant, false, HEX_LOWER));
         forms.insert(percent_encode(variant, true, HEX_UPPER));
@@ -48,6 +60,21 @@ pub(super) fn derived_forms(value: &[u8]) -> Vec<Vec<u8>> {
     }
     forms.retain(|form| form.len() >= MIN_SECRET_LEN);
     forms.into_iter().collect()
+}
+
+/// `value` with each `'` replaced by `quote` (and, for Python's `\'`, each `\` doubled), as it
+/// appears between single quotes.
+fn escape_single_quoted(value: &[u8], quote: &[u8]) -> Vec<u8> {
+    let python = quote == b"\\'";
+    let mut out = Vec::with_capacity(value.len() + 8);
+    for &b in value {
+        match b {
+            b'\'' => out.extend_from_slice(quote),
+            b'\\' if python => out.extend_from_slice(b"\\\\"),
+            _ => out.push(b),
+        }
+    }
+    out
 }
 
 /// Percent-encoding of every byte outside `A-Za-z0-9-._~` (and `+` for space if asked).
@@ -121,6 +148,15 @@ pub(super) fn percent_decode(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_repr_shell_xtrace_and_lines_of_multi_line_values() {
+        let forms = derived_forms(b"Ab'cd\"Ef\\x");
+        assert!(forms.contains(&b"Ab\\'cd\"Ef\\\\x".to_vec()), "python repr");
+        assert!(forms.contains(&b"Ab'\\''cd\"Ef\\x".to_vec()), "bash xtrace");
+        let forms = derived_forms(b"first-line\nsecond-line\n");
+        assert!(forms.contains(&b"first-line".to_vec()) && forms.contains(&b"second-line".to_vec()));
+    }
     use crate::exec::redact::Redactor;
     use crate::exec::redact::tests::{SECRET_KEY, b64, contains};
 

@@ -32,11 +32,17 @@ impl Runner<'_> {
             }
             let env = self.python_env(&section);
             self.sessions += 1;
-            let session =
-                python::Session::start(&self.opts.python, env, &self.opts.workdir, &self.opts.private, self.sessions)
-                    .map_err(|e| {
-                    Failure::new(Status::Failed, format!("cannot start Python for {path_md}:{first_line}: {e}"))
-                })?;
+            let session = python::Session::start(
+                &self.opts.python,
+                env,
+                &self.opts.workdir,
+                &self.opts.private,
+                self.sessions,
+                self.interrupt,
+            )
+            .map_err(|e| {
+                Failure::new(Status::Failed, format!("cannot start Python for {path_md}:{first_line}: {e}"))
+            })?;
             self.python = Some((section, session));
         }
         for (_, var) in &rendered.secret_refs {
@@ -56,7 +62,7 @@ impl Runner<'_> {
         let mut combined = self.redactor.stream();
         let ending =
             session.run_block(&rendered.text, &path_md, first_line, self.opts.timeout, self.interrupt, &mut |s, b| {
-                if s == Stream::Stdout {
+                if s == Stream::Stdout && raw_stdout.len() < super::MAX_RAW_STDOUT {
                     raw_stdout.extend_from_slice(b);
                 }
                 if hold {
@@ -137,11 +143,7 @@ impl Runner<'_> {
     }
 
     pub(super) fn python_has(&self, var: &str) -> bool {
-        // Secrets known when the interpreter started are in its environment; a secret numbered
-        // later was captured after it started.
-        let Some(name) = self.secret_env.iter().find(|(_, v)| v.as_str() == var).map(|(k, _)| k) else {
-            return false;
-        };
-        self.values.contains_key(name)
+        // The interpreter's environment was fixed when it started.
+        self.python.as_ref().is_some_and(|(_, session)| session.has_env(var))
     }
 }

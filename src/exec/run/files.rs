@@ -29,12 +29,24 @@ impl Runner<'_> {
         }
         render::validate_file_name(&name).map_err(|e| Failure::new(Status::Failed, format!("{at}: {e}")))?;
         let path = self.opts.workdir.join(&name);
-        if let Ok(existing) = std::fs::read_to_string(&path) {
-            if existing == rendered.text {
+        // Only a regular file is read or replaced: a FIFO would block, a directory or device is
+        // not what the runbook means.
+        let existing = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Ok(meta) if meta.file_type().is_symlink() || meta.is_file() => match std::fs::metadata(&path) {
+                Ok(target) if target.is_file() => Some(std::fs::read(&path).unwrap_or_default()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                _ => return Err(Failure::new(Status::Failed, format!("`{name}` ({at}) is not a regular file"))),
+            },
+            Ok(_) => return Err(Failure::new(Status::Failed, format!("`{name}` ({at}) is not a regular file"))),
+            Err(e) => return Err(Failure::new(Status::Failed, format!("cannot read `{name}` ({at}): {e}"))),
+        };
+        if let Some(existing) = existing {
+            if existing == rendered.text.as_bytes() {
                 ui.note(&format!("{name} is already as the runbook writes it"));
                 return Ok(None);
             }
-            let diff = self.redactor.redact(&line_diff(&existing, &rendered.text));
+            let diff = self.redactor.redact(&line_diff(&String::from_utf8_lossy(&existing), &rendered.text));
             if self.opts.no_clobber {
                 return Err(Failure::new(
                     Status::Failed,

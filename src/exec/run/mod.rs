@@ -8,7 +8,7 @@
 //! Ctrl-C, the resume state, and one [`StepRecord`] per step. Every byte of output passes through
 //! the [`Redactor`] before it reaches the [`Ui`] or a record. Never prints: the `Ui` does.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,9 +22,13 @@ mod code;
 mod files;
 mod output;
 mod record;
+mod resume;
 mod shell;
 
 pub use record::{EARLIER, ExpectRecord, Status, StepRecord};
+
+/// The most standard output kept in memory for captures and sample comparisons.
+const MAX_RAW_STDOUT: usize = 16 * 1024 * 1024;
 
 use output::Collected;
 
@@ -157,56 +161,6 @@ impl<'a> Runner<'a> {
         &self.records
     }
 
-    /// Steps of the plan that a selected step needs (a capture or a file) but the selection
-    /// leaves out; the message names both steps.
-    pub fn missing_prerequisites(&self) -> Vec<String> {
-        let selected: HashMap<&str, usize> = self
-            .plan
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.skipped.is_none())
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
-        let mut problems = Vec::new();
-        for (pos, ps) in self.plan.steps.iter().enumerate() {
-            if ps.skipped.is_some() || self.state.is_finished(&ps.id) {
-                continue;
-            }
-            let Some(index) = self.rb.steps.iter().position(|s| s.id == ps.id) else { continue };
-            for p in &self.params.placeholders {
-                if !p.uses.iter().any(|u| u.step == Some(index)) || self.values.contains_key(&p.name) {
-                    continue;
-                }
-                let (from, what) = match &p.source {
-                    Source::Capture { step } => (step, "captures"),
-                    Source::FileOf { step } => {
-                        if self.opts.workdir.join(crate::plan::file_name_of(p)).exists() {
-                            continue;
-                        }
-                        (step, "writes the file")
-                    }
-                    _ => continue,
-                };
-                if from == &ps.id || selected.get(from.as_str()).is_some_and(|&i| i < pos) {
-                    continue;
-                }
-                if self.state.secret_captures.contains(&p.name) && self.state.is_finished(from) {
-                    continue;
-                }
-                let msg = format!(
-                    "step `{}` needs `{}`, which step `{from}` {what}, but the selection leaves `{from}` out: \
-                     include it (for example `--from {from}`)",
-                    ps.id, p.name
-                );
-                if !problems.contains(&msg) {
-                    problems.push(msg);
-                }
-            }
-        }
-        problems
-    }
-
     /// Run every step. Steps finished in the state (on `--resume`) are reported as such and not
     /// run again.
     pub fn run(&mut self, ui: &mut dyn Ui) -> Outcome {
@@ -280,6 +234,10 @@ impl<'a> Runner<'a> {
         ui.started(index + 1, &ps);
         let started = Instant::now();
         let mut record = self.step(&ps, ui);
+        // A question or a step abandoned because of Ctrl-C is interrupted, not failed.
+        if self.interrupt.load(Ordering::SeqCst) && record.status == Status::Failed {
+            record.status = Status::Interrupted;
+        }
         record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.state.finished.retain(|f| f.id != ps.id);
         if record.status.is_done() {
@@ -343,6 +301,16 @@ impl<'a> Runner<'a> {
 
     /// Give or change a value (`walk` asks for values when they are first needed).
     pub fn set_value(&mut self, name: &str, value: String, secret: bool) {
+        // An interpreter started with the old value in its environment must not keep using it:
+        // the section's next Python step starts a new one.
+        let env = self.secret_env.get(name).cloned();
+        let exported = self.params.get(name).map(|p| p.exported_as.clone()).unwrap_or_default();
+        if let Some((_, session)) = &self.python
+            && (env.as_deref().is_some_and(|e| session.has_env(e)) || exported.iter().any(|e| session.has_env(e)))
+            && let Some((_, session)) = self.python.take()
+        {
+            session.close(&mut |_, _| {});
+        }
         if secret {
             self.redactor.add(name, &value);
             if !self.secret_env.contains_key(name) {
@@ -372,55 +340,6 @@ impl<'a> Runner<'a> {
     pub fn finish(&mut self) {
         if let Some((_, session)) = self.python.take() {
             session.close(&mut |_, _| {});
-        }
-    }
-
-    fn save_state(&mut self, ui: &mut dyn Ui) {
-        let Some(dir) = &self.state_dir else { return };
-        self.state.values = self
-            .values
-            .iter()
-            .filter(|(_, v)| !v.secret)
-            .map(|(k, v)| (k.clone(), v.value.clone()))
-            .collect::<BTreeMap<_, _>>();
-        if let Err(e) = self.state.save(dir) {
-            ui.note(&format!("warning: {e}"));
-        }
-    }
-
-    /// On resume: secret captures of finished steps are not in the state. Re-run their step when
-    /// it only reads (effect `read` or `none`), else ask for the value on a terminal.
-    pub fn reobtain_secret_captures(&mut self, ui: &mut dyn Ui) {
-        let needed: Vec<String> =
-            self.state.secret_captures.iter().filter(|n| !self.values.contains_key(*n)).cloned().collect();
-        let mut rerun: Vec<String> = Vec::new();
-        for name in needed {
-            let Some(cap) = self.rb.front_matter.captures.iter().find(|c| c.name == name) else { continue };
-            let from = cap.from.clone();
-            let read_only =
-                self.plan.steps.iter().any(|s| s.id == from && matches!(s.effect, Effect::Read | Effect::None));
-            if read_only {
-                if !rerun.contains(&from) {
-                    rerun.push(from);
-                }
-            } else if self.opts.terminal
-                && let Some(v) = ui.secret(&name, &format!("captured by step `{from}` in the earlier run"))
-            {
-                self.capture_value(&name, v, true);
-            }
-        }
-        for id in rerun {
-            let Some(ps) = self.plan.steps.iter().find(|s| s.id == id).cloned() else { continue };
-            let ps = &ps;
-            ui.note(&format!("re-running step `{id}` (it only reads) to obtain its secret captures again"));
-            let quiet = &mut Quiet;
-            let record = self.step(ps, quiet);
-            if record.status != Status::Ok {
-                ui.note(&format!(
-                    "step `{id}` did not succeed again: {}",
-                    record.message.as_deref().unwrap_or("no reason given")
-                ));
-            }
         }
     }
 
@@ -512,25 +431,40 @@ impl<'a> Runner<'a> {
                 }
             }
         }
-        if record.status == Status::Ok {
-            let text = String::from_utf8_lossy(&raw_stdout).into_owned();
-            for cap in &captures {
-                match super::capture::extract(cap, &text) {
-                    Ok(v) => {
-                        let secret =
-                            cap.secret.unwrap_or(false) || self.params.get(&cap.name).is_some_and(|p| p.secret);
+        // Captures: secret values join the redaction set whatever the step's status, so that
+        // held output never shows them; values are kept only from a step that succeeded.
+        let text = String::from_utf8_lossy(&raw_stdout).into_owned();
+        let mut unknown_secret = false;
+        for cap in &captures {
+            let declared_secret = cap.secret.unwrap_or(false) || self.params.get(&cap.name).is_some_and(|p| p.secret);
+            match super::capture::extract(cap, &text) {
+                Ok(v) => {
+                    if declared_secret {
+                        self.redactor.add(&cap.name, &v);
+                    }
+                    if record.status == Status::Ok {
+                        // A value that holds a secret found in the output is a secret too.
+                        let secret = declared_secret || self.redactor.redact(&v) != v;
                         self.capture_value(&cap.name, v, secret);
                         record.captured.push(cap.name.clone());
                     }
-                    Err(e) => {
+                }
+                Err(e) => {
+                    unknown_secret |= declared_secret;
+                    if record.status == Status::Ok {
                         record.status = Status::Failed;
                         record.message = Some(format!("cannot capture `{}` ({at}): {e}", cap.name));
                     }
                 }
             }
         }
-        // Held output is shown now that every secret in it is known.
-        out.release(&self.redactor, ui);
+        // Held output is shown now that every secret in it is known; when a secret could not be
+        // captured, its value is unknown and the output cannot be shown safely.
+        if unknown_secret && out.holds_output() {
+            out.withhold(ui);
+        } else {
+            out.release(&self.redactor, ui);
+        }
         if record.status == Status::Ok {
             let stdout = String::from_utf8_lossy(&self.redactor.redact_bytes(&raw_stdout)).into_owned();
             self.compare_samples(step, &stdout, &mut record);

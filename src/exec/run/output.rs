@@ -8,6 +8,9 @@ use crate::exec::redact::Redactor;
 use crate::render::Mode;
 use crate::steps::{BlockKind, Step};
 
+/// The most output held back while a step's secrets are unknown.
+const MAX_HELD: usize = 16 * 1024 * 1024;
+
 impl Runner<'_> {
     /// Compare the step's stdout with every sample of it.
     pub(super) fn compare_samples(&self, step: &Step, stdout: &str, record: &mut StepRecord) {
@@ -88,10 +91,30 @@ impl Collected {
     }
 
     pub(super) fn hold(&mut self, stream: Stream, raw: &[u8]) {
+        // Bounded: beyond the limit, held output is counted but not kept.
+        let held: usize = self.held.iter().map(|(_, b)| b.len()).sum();
+        if held >= MAX_HELD {
+            self.truncated += raw.len();
+            return;
+        }
         match self.held.last_mut() {
             Some((s, bytes)) if *s == stream => bytes.extend_from_slice(raw),
             _ => self.held.push((stream, raw.to_vec())),
         }
+    }
+
+    /// Whether output is being held back.
+    pub(super) fn holds_output(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Drop held output that cannot be shown safely, saying so.
+    pub(super) fn withhold(&mut self, ui: &mut dyn Ui) {
+        let bytes: usize = self.held.iter().map(|(_, b)| b.len()).sum();
+        self.held.clear();
+        let note =
+            format!("[output withheld: {bytes} bytes that hold a secret capture whose value could not be read]\n");
+        self.show(Stream::Stdout, note.as_bytes(), ui);
     }
 
     pub(super) fn release(&mut self, redactor: &Redactor, ui: &mut dyn Ui) {

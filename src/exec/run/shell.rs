@@ -85,7 +85,7 @@ impl Runner<'_> {
             }
             last = Instant::now();
             partial = !b.ends_with(b"\n");
-            if s == Stream::Stdout {
+            if s == Stream::Stdout && raw_stdout.len() < super::MAX_RAW_STDOUT {
                 raw_stdout.extend_from_slice(b);
             }
             if hold {
