@@ -55,7 +55,8 @@ pub trait Ui {
     fn secret(&mut self, name: &str, help: &str) -> Option<String>;
 }
 
-#[derive(Clone, Debug)]
+/// No `Debug`: the base environment may hold the user's own credentials.
+#[derive(Clone)]
 pub struct Options {
     /// Where commands run and files are written.
     pub workdir: PathBuf,
