@@ -81,19 +81,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     };
 
     let mut given = args.given.clone();
-    // Non-secret values given in the earlier run, unless given again. Captured values go to the
-    // runner only: the plan shows them as captures, as it did when the steps first ran.
     if let Some(prev) = &previous {
-        for (name, value) in &prev.values {
-            let captured = params.get(name).is_some_and(|p| p.source != crate::params::Source::User);
-            if !captured && !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
-                given.push(Given {
-                    name: name.clone(),
-                    value: value.clone(),
-                    origin: Origin::Capture("earlier run".into()),
-                });
-            }
-        }
+        add_earlier_values(&mut given, prev, &params);
     }
     let mut selection = args.selection.clone();
     let mut notes = Vec::new();
@@ -174,15 +163,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         None => fresh_state(&rb, &args.file),
     };
     let mut state = state;
-    let workdir = match (&args.workdir, state.workdir.as_os_str().is_empty()) {
-        (Some(dir), _) => dir.clone(),
-        (None, false) => state.workdir.clone(),
-        (None, true) => std::env::current_dir().map_err(|e| crate::Error::io(Path::new("."), &e))?,
-    };
-    if !workdir.is_dir() {
-        return Err(usage(format!("the working directory {} does not exist", workdir.display())));
-    }
-    state.workdir = std::path::absolute(&workdir).unwrap_or(workdir.clone());
+    state.workdir = workdir_for(args.workdir.as_deref(), &state)?;
 
     let changes =
         plan.steps.iter().filter(|s| s.skipped.is_none() && s.effect == plan::effects::Effect::Change).count();
@@ -286,6 +267,35 @@ pub(super) fn check_values(
         }
     }
     Ok(())
+}
+
+/// Non-secret values given in an earlier run, unless given again. Captured values go to the
+/// runner only (it reads them from the state): the plan shows them as captures, as it did when
+/// the steps first ran, so a resumed plan matches the finished steps.
+pub(super) fn add_earlier_values(given: &mut Vec<Given>, prev: &State, params: &crate::params::Params) {
+    for (name, value) in &prev.values {
+        let captured = params.get(name).is_some_and(|p| p.source != crate::params::Source::User);
+        if !captured && !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
+            given.push(Given {
+                name: name.clone(),
+                value: value.clone(),
+                origin: Origin::Capture("earlier run".into()),
+            });
+        }
+    }
+}
+
+/// Where steps run: `--workdir`, else where the earlier run worked, else the current directory.
+pub(super) fn workdir_for(arg: Option<&Path>, state: &State) -> Result<PathBuf, crate::Error> {
+    let workdir = match (arg, state.workdir.as_os_str().is_empty()) {
+        (Some(dir), _) => dir.to_path_buf(),
+        (None, false) => state.workdir.clone(),
+        (None, true) => std::env::current_dir().map_err(|e| crate::Error::io(Path::new("."), &e))?,
+    };
+    if !workdir.is_dir() {
+        return Err(crate::Error::Usage(format!("the working directory {} does not exist", workdir.display())));
+    }
+    Ok(std::path::absolute(&workdir).unwrap_or(workdir))
 }
 
 /// A state for a run from the first step.

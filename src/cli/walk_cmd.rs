@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -12,13 +12,15 @@ use std::time::Duration;
 use crate::exec::redact::Redactor;
 use crate::exec::run::{self, EARLIER, Options, Status as StepStatus};
 use crate::exec::state::{self, State};
-use crate::params::values::{Given, Origin};
+use crate::params::values::Given;
 use crate::plan::{Selection, output};
 use crate::steps::Runbook;
 use crate::walk::{Answer, Ending, Prompter, Walk};
 
 use super::Status;
-use super::run_cmd::{base_env, fresh_state, interrupt_flag, private_dir, resumed_state};
+use super::run_cmd::{
+    add_earlier_values, base_env, fresh_state, interrupt_flag, private_dir, resumed_state, workdir_for,
+};
 use super::run_ui::{Settings, TerminalUi};
 
 pub struct Args {
@@ -78,16 +80,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     }
     let mut given = args.given.clone();
     if let Some(prev) = &resume {
-        for (name, value) in &prev.values {
-            let captured = params.get(name).is_some_and(|p| p.source != crate::params::Source::User);
-            if !captured && !given.iter().any(|g| crate::params::canonical(&g.name) == *name) {
-                given.push(Given {
-                    name: name.clone(),
-                    value: value.clone(),
-                    origin: Origin::Capture("earlier run".into()),
-                });
-            }
-        }
+        add_earlier_values(&mut given, prev, &params);
     }
     let selection = Selection { only: Vec::new(), from: args.from.clone(), to: None };
     let mut walk = Walk::new(&rb, &params, given, selection, &salt, args.dry_run, &interrupt);
@@ -112,16 +105,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         },
         None => fresh_state(&rb, &args.file),
     };
-    let workdir = match (&args.workdir, state.workdir.as_os_str().is_empty()) {
-        (Some(dir), _) => dir.clone(),
-        (None, false) => state.workdir.clone(),
-        (None, true) => std::env::current_dir().map_err(|e| crate::Error::io(Path::new("."), &e))?,
-    };
-    if !workdir.is_dir() {
-        return Err(usage(format!("the working directory {} does not exist", workdir.display())));
-    }
     let mut state = state;
-    state.workdir = std::path::absolute(&workdir).unwrap_or(workdir);
+    state.workdir = workdir_for(args.workdir.as_deref(), &state)?;
     let start = plan.steps.iter().position(|s| !state.is_finished(&s.id)).unwrap_or(plan.steps.len());
     let finished_before: Vec<(usize, StepStatus)> = (0..start)
         .filter_map(|i| {

@@ -3,9 +3,8 @@
 
 use std::ffi::OsString;
 
-use super::output::Collected;
+use super::output::{Collected, Forward};
 use super::{Failure, Runner, Status, Ui, human_duration};
-use crate::exec::process::Stream;
 use crate::exec::python::{self, BlockEnding};
 use crate::render::{Lang, Mode};
 use crate::steps::{BlockKind, Step, StepBlock};
@@ -59,20 +58,12 @@ impl Runner<'_> {
         let Some((_, session)) = self.python.as_mut() else {
             return Err(Failure::new(Status::Failed, "no Python interpreter".into()));
         };
-        let mut combined = self.redactor.stream();
+        let mut forward = Forward::new(&self.redactor, hold);
         let ending =
             session.run_block(&rendered.text, &path_md, first_line, self.opts.timeout, self.interrupt, &mut |s, b| {
-                if s == Stream::Stdout && raw_stdout.len() < super::MAX_RAW_STDOUT {
-                    raw_stdout.extend_from_slice(b);
-                }
-                if hold {
-                    out.hold(s, b);
-                } else {
-                    let safe = combined.push(b);
-                    out.show(s, &safe, ui);
-                }
+                forward.chunk(s, b, out, raw_stdout, ui);
             });
-        out.show(Stream::Stdout, &combined.finish(), ui);
+        forward.finish(out, ui);
         match ending {
             BlockEnding::Answered(a) if a.ok => Ok(None),
             BlockEnding::Answered(a) => {

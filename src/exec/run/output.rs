@@ -4,9 +4,57 @@
 use super::{ExpectRecord, Runner, Status, StepRecord, Ui};
 use crate::exec::expect;
 use crate::exec::process::Stream;
-use crate::exec::redact::Redactor;
+use std::time::{Duration, Instant};
+
+use crate::exec::redact::{Redactor, StreamRedactor};
 use crate::render::Mode;
 use crate::steps::{BlockKind, Step};
+
+/// How long output may end without a newline before what is safe of it is shown.
+const IDLE_FLUSH: Duration = Duration::from_millis(150);
+
+/// Chunks of a running block on their way out: raw stdout kept (bounded) for captures and
+/// samples, then either held (the step's secrets are not known yet) or redacted by one redactor
+/// over both streams in arrival order and shown. An empty chunk means a quiet tick: a prompt
+/// without a newline (`Password>`) is shown after a short pause, except what could start a secret.
+pub(super) struct Forward {
+    combined: StreamRedactor,
+    hold: bool,
+    last: Instant,
+    partial: bool,
+}
+
+impl Forward {
+    pub(super) fn new(redactor: &Redactor, hold: bool) -> Forward {
+        Forward { combined: redactor.stream(), hold, last: Instant::now(), partial: false }
+    }
+
+    pub(super) fn chunk(&mut self, s: Stream, b: &[u8], out: &mut Collected, raw: &mut Vec<u8>, ui: &mut dyn Ui) {
+        if b.is_empty() {
+            if self.partial && !self.hold && self.last.elapsed() > IDLE_FLUSH {
+                let safe = self.combined.flush_partial();
+                out.show(s, &safe, ui);
+                self.partial = false;
+            }
+            return;
+        }
+        self.last = Instant::now();
+        self.partial = !b.ends_with(b"\n");
+        if s == Stream::Stdout && raw.len() < super::MAX_RAW_STDOUT {
+            raw.extend_from_slice(b);
+        }
+        if self.hold {
+            out.hold(s, b);
+        } else {
+            let safe = self.combined.push(b);
+            out.show(s, &safe, ui);
+        }
+    }
+
+    pub(super) fn finish(mut self, out: &mut Collected, ui: &mut dyn Ui) {
+        out.show(Stream::Stdout, &self.combined.finish(), ui);
+    }
+}
 
 /// The most output held back while a step's secrets are unknown.
 const MAX_HELD: usize = 16 * 1024 * 1024;

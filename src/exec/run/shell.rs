@@ -6,19 +6,15 @@
 use std::ffi::OsString;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use super::output::Collected;
+use super::output::{Collected, Forward};
 use super::{Failure, Runner, Status, Ui, human_duration, step_is_interactive};
-use crate::exec::process::{self, Ending, Spawn, Stream};
+use crate::exec::process::{self, Ending, Spawn};
 use crate::render::Mode;
 use crate::steps::{Step, StepBlock};
 
 /// The longest script passed to `bash -c` (Linux allows 128 KiB per argument).
 const MAX_INLINE_SCRIPT: usize = 96 * 1024;
-
-/// How long output may end without a newline before what is safe of it is shown.
-const IDLE_FLUSH: Duration = Duration::from_millis(150);
 
 impl Runner<'_> {
     #[allow(clippy::too_many_arguments)]
@@ -67,35 +63,11 @@ impl Runner<'_> {
             stdin: if interactive { process::Stdin::Terminal } else { process::Stdin::Null },
             new_group: !interactive,
         };
-        // One redactor over both streams in arrival order: a secret split between a write to
-        // stdout and one to stderr is still seen whole.
-        let mut combined = self.redactor.stream();
-        let mut last = Instant::now();
-        let mut partial = false;
+        let mut forward = Forward::new(&self.redactor, hold);
         let ending = process::run(&spawn, self.opts.timeout, self.interrupt, &mut |s, b| {
-            if b.is_empty() {
-                // A prompt without a newline (`Password>`) is shown after a short pause; the
-                // redactor still holds back anything that could be the start of a secret.
-                if partial && !hold && last.elapsed() > IDLE_FLUSH {
-                    let safe = combined.flush_partial();
-                    out.show(s, &safe, ui);
-                    partial = false;
-                }
-                return;
-            }
-            last = Instant::now();
-            partial = !b.ends_with(b"\n");
-            if s == Stream::Stdout && raw_stdout.len() < super::MAX_RAW_STDOUT {
-                raw_stdout.extend_from_slice(b);
-            }
-            if hold {
-                out.hold(s, b);
-            } else {
-                let safe = combined.push(b);
-                out.show(s, &safe, ui);
-            }
+            forward.chunk(s, b, out, raw_stdout, ui);
         });
-        out.show(Stream::Stdout, &combined.finish(), ui);
+        forward.finish(out, ui);
         let _ = std::fs::remove_file(&path);
         let ending = ending.map_err(|e| Failure::new(Status::Failed, format!("cannot start bash: {e}")))?;
         let script_line = std::fs::read_to_string(&failed_line_file).ok().and_then(|t| t.trim().parse::<usize>().ok());
