@@ -117,39 +117,23 @@ enum Command {
         /// Go on after a failed step (the run still exits 1).
         #[arg(long)]
         keep_going: bool,
-        /// Time limit per step (`90s`, `10m`, `1h`); the step's whole process group is killed after it.
-        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = run_cmd::parse_timeout)]
-        timeout: std::time::Duration,
         /// Continue after the last finished step of the previous run from this directory.
         #[arg(long)]
         resume: bool,
         /// Run only if this reviewed JSON plan (`runbook plan --json`) still matches.
         #[arg(long, value_name = "PLAN.json")]
         plan: Option<PathBuf>,
-        /// Where commands run and files are written (default: the current directory).
-        #[arg(long, value_name = "DIR")]
-        workdir: Option<PathBuf>,
         /// Never overwrite a file that exists with other content: fail the step instead.
         #[arg(long, conflicts_with = "yes")]
         no_clobber: bool,
-        /// The Python interpreter for Python steps.
-        #[arg(long, value_name = "PROGRAM", default_value = "python3")]
-        python: String,
-        /// Write the Markdown transcript here (rewritten after every step).
-        #[arg(long, value_name = "FILE")]
-        transcript: Option<PathBuf>,
-        /// Write the JSON transcript here (rewritten after every step).
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Key for the secret HMACs in the digest (default: `.runbook/salt`).
-        #[arg(long, value_name = "FILE")]
-        salt_file: Option<PathBuf>,
         /// Show only failures and the final summary.
         #[arg(long, short = 'q', conflicts_with = "verbose")]
         quiet: bool,
         /// Also show each step's rendered commands before it runs.
         #[arg(long, short = 'v')]
         verbose: bool,
+        #[command(flatten)]
+        exec: run_cmd::ExecArgs,
     },
     /// A guided walk-through: asks for values when needed, shows each step, runs, skips or stops, resumes later.
     Walk {
@@ -163,24 +147,8 @@ enum Command {
         /// Start at this step.
         #[arg(long, value_name = "ID")]
         from: Option<String>,
-        /// Time limit per step (`90s`, `10m`, `1h`).
-        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = run_cmd::parse_timeout)]
-        timeout: std::time::Duration,
-        /// Where commands run and files are written (default: the current directory).
-        #[arg(long, value_name = "DIR")]
-        workdir: Option<PathBuf>,
-        /// The Python interpreter for Python steps.
-        #[arg(long, value_name = "PROGRAM", default_value = "python3")]
-        python: String,
-        /// Write the Markdown transcript here (rewritten after every step).
-        #[arg(long, value_name = "FILE")]
-        transcript: Option<PathBuf>,
-        /// Write the JSON transcript here (rewritten after every step).
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Key for the secret HMACs in the digest (default: `.runbook/salt`).
-        #[arg(long, value_name = "FILE")]
-        salt_file: Option<PathBuf>,
+        #[command(flatten)]
+        exec: run_cmd::ExecArgs,
     },
     /// List the lint rules, or show one rule's documentation.
     Rules {
@@ -297,48 +265,27 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             to,
             yes,
             keep_going,
-            timeout,
             resume,
             plan,
-            workdir,
             no_clobber,
-            python,
-            transcript,
-            json,
-            salt_file,
             quiet,
             verbose,
+            exec,
         } => run_cmd::run(&run_cmd::Args {
             file,
             given: values.resolve()?,
             selection: crate::plan::Selection { only, from, to },
             yes,
             keep_going,
-            timeout,
             resume,
             plan,
-            workdir,
             no_clobber,
-            python,
-            transcript,
-            json,
-            salt_file,
             quiet,
             verbose,
+            exec,
         }),
-        Command::Walk { file, values, dry_run, from, timeout, workdir, python, transcript, json, salt_file } => {
-            walk_cmd::run(&walk_cmd::Args {
-                file,
-                given: values.resolve()?,
-                from,
-                dry_run,
-                timeout,
-                workdir,
-                python,
-                transcript,
-                json,
-                salt_file,
-            })
+        Command::Walk { file, values, dry_run, from, exec } => {
+            walk_cmd::run(&walk_cmd::Args { file, given: values.resolve()?, from, dry_run, exec })
         }
         Command::Rules { rule } => {
             write_stdout(&check::rules_text(rule.as_deref())?);

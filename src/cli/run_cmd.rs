@@ -22,17 +22,35 @@ pub struct Args {
     pub selection: Selection,
     pub yes: bool,
     pub keep_going: bool,
-    pub timeout: Duration,
     pub resume: bool,
     pub plan: Option<PathBuf>,
-    pub workdir: Option<PathBuf>,
     pub no_clobber: bool,
-    pub python: String,
-    pub transcript: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-    pub salt_file: Option<PathBuf>,
     pub quiet: bool,
     pub verbose: bool,
+    pub exec: ExecArgs,
+}
+
+/// How steps are executed and recorded: the options `run` and `walk` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExecArgs {
+    /// Time limit per step (`90s`, `10m`, `1h`); the step's whole process group is killed after it.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// Where commands run and files are written (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// The Python interpreter for Python steps.
+    #[arg(long, value_name = "PROGRAM", default_value = "python3")]
+    pub python: String,
+    /// Write the Markdown transcript here (rewritten after every step).
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
+    /// Write the JSON transcript here (rewritten after every step).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Key for the secret HMACs in the digest (default: `.runbook/salt`).
+    #[arg(long, value_name = "FILE")]
+    pub salt_file: Option<PathBuf>,
 }
 
 /// The longest `--timeout` (a week).
@@ -67,7 +85,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     super::report_problems(&rb);
     let terminal = std::io::stdin().is_terminal();
     let params = crate::params::analyse(&rb);
-    let salt = super::plan_cmd::salt(args.salt_file.as_deref())?;
+    let salt = super::plan_cmd::salt(args.exec.salt_file.as_deref())?;
 
     // The state: locked for the whole run.
     let state_dir = state::dir_for(&args.file);
@@ -138,7 +156,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         plan = build(&given)?;
     }
     let (bindings, _, findings) = crate::params::bind(&params, &given);
-    check_values(&params, &bindings, &findings, args.transcript.as_ref(), args.json.as_ref())?;
+    check_values(&params, &bindings, &findings, args.exec.transcript.as_ref(), args.exec.json.as_ref())?;
 
     // Bound to a reviewed plan.
     if let Some(path) = &args.plan
@@ -163,7 +181,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         None => fresh_state(&rb, &args.file),
     };
     let mut state = state;
-    state.workdir = workdir_for(args.workdir.as_deref(), &state)?;
+    state.workdir = workdir_for(args.exec.workdir.as_deref(), &state)?;
 
     let changes =
         plan.steps.iter().filter(|s| s.skipped.is_none() && s.effect == plan::effects::Effect::Change).count();
@@ -180,8 +198,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let opts = Options {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
-        timeout: args.timeout,
-        python: args.python.clone(),
+        timeout: args.exec.timeout,
+        python: args.exec.python.clone(),
         keep_going: args.keep_going,
         yes: args.yes,
         no_clobber: args.no_clobber,
@@ -211,8 +229,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let settings = super::run_ui::Settings {
         quiet: args.quiet,
         verbose: args.verbose,
-        transcript: args.transcript.clone(),
-        json: args.json.clone(),
+        transcript: args.exec.transcript.clone(),
+        json: args.exec.json.clone(),
     };
     let mut ui = super::run_ui::TerminalUi::new(&settings, plan.steps.len(), resumed, redactor, Arc::clone(&interrupt));
     for n in &notes {

@@ -7,7 +7,6 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use crate::exec::redact::Redactor;
 use crate::exec::run::{self, EARLIER, Options, Status as StepStatus};
@@ -28,12 +27,7 @@ pub struct Args {
     pub given: Vec<Given>,
     pub from: Option<String>,
     pub dry_run: bool,
-    pub timeout: Duration,
-    pub workdir: Option<PathBuf>,
-    pub python: String,
-    pub transcript: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-    pub salt_file: Option<PathBuf>,
+    pub exec: super::run_cmd::ExecArgs,
 }
 
 pub fn run(args: &Args) -> Result<Status, crate::Error> {
@@ -41,7 +35,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let rb = Runbook::from_source(crate::source::SourceFile::read(&args.file)?);
     super::report_problems(&rb);
     let params = crate::params::analyse(&rb);
-    let salt = super::plan_cmd::salt(args.salt_file.as_deref())?;
+    let salt = super::plan_cmd::salt(args.exec.salt_file.as_deref())?;
     let terminal = std::io::stdin().is_terminal();
     let interrupt = interrupt_flag();
     let mut prompter: Box<dyn Prompter> = if terminal {
@@ -106,7 +100,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         None => fresh_state(&rb, &args.file),
     };
     let mut state = state;
-    state.workdir = workdir_for(args.workdir.as_deref(), &state)?;
+    state.workdir = workdir_for(args.exec.workdir.as_deref(), &state)?;
     let start = plan.steps.iter().position(|s| !state.is_finished(&s.id)).unwrap_or(plan.steps.len());
     let finished_before: Vec<(usize, StepStatus)> = (0..start)
         .filter_map(|i| {
@@ -116,13 +110,19 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         .collect();
 
     let (bindings, _, findings) = crate::params::bind(&params, &walk.given);
-    super::run_cmd::check_values(&params, &bindings, &findings, args.transcript.as_ref(), args.json.as_ref())?;
+    super::run_cmd::check_values(
+        &params,
+        &bindings,
+        &findings,
+        args.exec.transcript.as_ref(),
+        args.exec.json.as_ref(),
+    )?;
     let private = private_dir()?;
     let opts = Options {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
-        timeout: args.timeout,
-        python: args.python.clone(),
+        timeout: args.exec.timeout,
+        python: args.exec.python.clone(),
         keep_going: true,
         yes: false,
         no_clobber: false,
@@ -147,8 +147,12 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         state_for_runner,
         (!args.dry_run).then(|| state_dir.clone()),
     );
-    let settings =
-        Settings { quiet: false, verbose: false, transcript: args.transcript.clone(), json: args.json.clone() };
+    let settings = Settings {
+        quiet: false,
+        verbose: false,
+        transcript: args.exec.transcript.clone(),
+        json: args.exec.json.clone(),
+    };
     let mut ui = TerminalUi::new(&settings, total, start > 0, redactor, Arc::clone(&interrupt));
     for (i, status) in finished_before {
         runner.remember(i, status, EARLIER);
@@ -205,7 +209,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
             if args.dry_run { " --dry-run" } else { "" }
         ),
     };
-    if let Some(path) = &args.transcript {
+    if let Some(path) = &args.exec.transcript {
         let _ = writeln!(summary, "Transcript: {}", path.display());
     }
     prompter.say(summary.trim_end());
@@ -216,6 +220,30 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         Ending::Stopped => Status::Findings,
         Ending::Interrupted => Status::Interrupted,
     })
+}
+
+fn say(text: &str) {
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+/// `prompt [default]`, as both prompters show a default.
+fn with_default(prompt: &str, default: Option<&str>) -> String {
+    match default {
+        Some(d) if !d.is_empty() => format!("{prompt} [{d}]"),
+        _ => prompt.to_string(),
+    }
+}
+
+impl From<super::input::Line> for Answer {
+    fn from(line: super::input::Line) -> Answer {
+        match line {
+            super::input::Line::Text(t) => Answer::Text(t),
+            super::input::Line::End => Answer::End,
+            super::input::Line::Interrupted => Answer::Interrupted,
+        }
+    }
 }
 
 /// Where a dry-run walk stopped.
@@ -253,16 +281,11 @@ impl TermPrompter {
 
 impl Prompter for TermPrompter {
     fn say(&mut self, text: &str) {
-        let mut out = anstream::stdout();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        say(text);
     }
 
     fn ask(&mut self, prompt: &str, default: Option<&str>) -> Answer {
-        let prompt = match default {
-            Some(d) if !d.is_empty() => format!("{prompt} [{d}]"),
-            _ => prompt.to_string(),
-        };
+        let prompt = with_default(prompt, default);
         let result = dialoguer::Input::<String>::new()
             .with_prompt(prompt)
             .allow_empty(true)
@@ -272,11 +295,7 @@ impl Prompter for TermPrompter {
 
     fn secret(&mut self, prompt: &str) -> Answer {
         // Not dialoguer's password prompt: its read waits for Enter after Ctrl-C.
-        match super::input::ask_secret(&format!("{prompt} (not shown): "), &self.interrupt) {
-            super::input::Line::Text(t) => Answer::Text(t),
-            super::input::Line::End => Answer::End,
-            super::input::Line::Interrupted => Answer::Interrupted,
-        }
+        super::input::ask_secret(&format!("{prompt} (not shown): "), &self.interrupt).into()
     }
 }
 
@@ -315,16 +334,11 @@ impl LinePrompter {
 
 impl Prompter for LinePrompter {
     fn say(&mut self, text: &str) {
-        let mut out = anstream::stdout();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        say(text);
     }
 
     fn ask(&mut self, prompt: &str, default: Option<&str>) -> Answer {
-        let prompt = match default {
-            Some(d) if !d.is_empty() => format!("{prompt} [{d}]"),
-            _ => prompt.to_string(),
-        };
+        let prompt = with_default(prompt, default);
         self.read(&prompt, false)
     }
 
