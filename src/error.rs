@@ -40,6 +40,9 @@ pub enum Error {
     /// selection that leaves out a prerequisite…).
     #[error("{0}")]
     Usage(String),
+    /// A rehearsal profile (`*.rehearsal.toml`) that cannot be used.
+    #[error("{}:{line}: {message}", path.display())]
+    BadProfile { path: PathBuf, line: usize, message: String },
     /// A `runbook.toml` that cannot be used.
     #[error("{}:{line}: {message}", path.display())]
     BadConfig { path: PathBuf, line: usize, message: String },

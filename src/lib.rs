@@ -15,6 +15,7 @@ pub mod lint;
 pub mod markdown;
 pub mod params;
 pub mod plan;
+pub mod rehearse;
 pub mod render;
 pub mod shell;
 pub mod source;

@@ -144,6 +144,59 @@ pub fn roles(words: &[Word]) -> Option<Vec<Role>> {
     Some(roles)
 }
 
+/// Check an invocation as `cf` itself would (the arguments after `cf`): the subcommand exists,
+/// every flag is one it has and has its value, the required positionals are there and there
+/// are no more than it takes. `Ok` holds the canonical subcommand; `Err` a cf-like message.
+pub fn check_args(args: &[String]) -> Result<String, String> {
+    let Some(first) = args.first() else {
+        return Err("Incorrect Usage: a command is required (see `cf help -a`)".into());
+    };
+    let g = grammar();
+    let Some((name, spec)) = g.command(first) else {
+        let hint = match g.v6_only_commands.get(first.as_str()) {
+            Some(Some(v8)) => format!(" (a cf v6 command: use `cf {v8}` in v8)"),
+            Some(None) => " (a cf v6 command with no v8 equivalent)".into(),
+            None => String::new(),
+        };
+        return Err(format!("'{first}' is not a registered command{hint}. See 'cf help -a'"));
+    };
+    let mut positionals: Vec<&str> = Vec::new();
+    let mut words = args[1..].iter();
+    let mut flags_done = false;
+    while let Some(word) = words.next() {
+        let t = word.as_str();
+        if t == "--" && !flags_done {
+            flags_done = true;
+            continue;
+        }
+        if !flags_done && t.starts_with('-') && t.len() > 1 {
+            let Some(flag) = spec.flag(t) else {
+                return Err(format!("Incorrect Usage: unknown flag `{}'", t.trim_start_matches('-')));
+            };
+            if flag.takes_value && !t.contains('=') && words.next().is_none() {
+                return Err(format!("Incorrect Usage: expected argument for flag `{t}'"));
+            }
+            continue;
+        }
+        positionals.push(t);
+    }
+    let required = spec.positionals.iter().filter(|p| p.required).count();
+    if positionals.len() < required {
+        let missing: Vec<&str> =
+            spec.positionals[positionals.len()..required].iter().map(|p| p.name.as_str()).collect();
+        return Err(format!(
+            "Incorrect Usage: the required argument{} `{}` {} not provided",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join("`, `"),
+            if missing.len() == 1 { "was" } else { "were" }
+        ));
+    }
+    if let Some(extra) = positionals.get(spec.positionals.len()) {
+        return Err(format!("Incorrect Usage: unexpected argument \"{extra}\""));
+    }
+    Ok(name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +247,22 @@ mod tests {
         assert_eq!(r[4], Role::UnknownFlag);
         assert!(roles(&words("git clone x").into_iter().next().unwrap()).is_none());
         assert!(roles(&words("cf no-such-command").into_iter().next().unwrap()).is_none());
+    }
+
+    fn strings(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_string()).collect()
+    }
+
+    #[test]
+    fn invocations_are_checked_as_cf_would() {
+        assert_eq!(check_args(&strings(&["bs", "app", "svc", "-c", "{}"])).unwrap(), "bind-service");
+        assert!(check_args(&strings(&["bind-service", "app", "svc", "-c"])).unwrap_err().contains("expected argument"));
+        assert!(check_args(&strings(&["env"])).unwrap_err().contains("`APP_NAME` was not provided"));
+        assert!(check_args(&strings(&["env", "a", "b"])).unwrap_err().contains("unexpected argument \"b\""));
+        assert!(check_args(&strings(&["push", "a", "--nope"])).unwrap_err().contains("unknown flag `nope'"));
+        assert!(check_args(&strings(&["no-such"])).unwrap_err().contains("not a registered command"));
+        assert!(check_args(&strings(&["v3-apps"])).unwrap_err().contains("use `cf apps`"));
+        assert!(check_args(&strings(&["auth"])).is_ok(), "cf auth reads CF_USERNAME and CF_PASSWORD");
+        assert!(check_args(&[]).is_err());
     }
 }

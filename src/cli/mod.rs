@@ -9,6 +9,7 @@ mod input;
 mod plan_cmd;
 mod run_cmd;
 mod run_ui;
+mod shim;
 mod stale;
 mod steps;
 mod vars;
@@ -201,6 +202,11 @@ impl From<Status> for ExitCode {
 }
 
 pub fn main() -> ExitCode {
+    // A rehearsal's shim (see `rehearse::shim`): not a command of its own.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "__rehearsal-shim") {
+        return shim::main(&args[2..]);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(status) => status.into(),
@@ -247,7 +253,12 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
             let given = values.resolve()?;
             let runbook = Runbook::from_source(SourceFile::read(&file)?);
             let salt = plan_cmd::salt(salt_file.as_deref())?;
-            let outcome = plan_cmd::run(&runbook, &given, &crate::plan::Selection { only, from, to }, &salt)?;
+            let outcome = plan_cmd::run(
+                &runbook,
+                &given,
+                &crate::plan::Selection { only, from, to, every_alternative: false },
+                &salt,
+            )?;
             if let Some(path) = &transcript {
                 plan_cmd::write_atomically(path, &outcome.markdown)?;
             }
@@ -274,7 +285,7 @@ fn run(cli: Cli) -> Result<Status, crate::Error> {
         } => run_cmd::run(&run_cmd::Args {
             file,
             given: values.resolve()?,
-            selection: crate::plan::Selection { only, from, to },
+            selection: crate::plan::Selection { only, from, to, every_alternative: false },
             yes,
             keep_going,
             resume,

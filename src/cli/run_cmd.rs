@@ -51,6 +51,60 @@ pub struct ExecArgs {
     /// Key for the secret HMACs in the digest (default: `.runbook/salt`).
     #[arg(long, value_name = "FILE")]
     pub salt_file: Option<PathBuf>,
+    /// Rehearse against the local stand-ins of a profile (default: NAME.rehearsal.toml beside NAME.md).
+    #[arg(long, value_name = "PROFILE", num_args = 0..=1, require_equals = true)]
+    #[allow(clippy::option_option)] // clap's form of a flag with an optional value
+    pub rehearse: Option<Option<PathBuf>>,
+}
+
+/// Start the rehearsal `--rehearse` asks for (none without it). Ctrl-C while its services
+/// start ends with `Interrupted`.
+pub(super) fn start_rehearsal(
+    file: &Path,
+    exec: &ExecArgs,
+    interrupt: &AtomicBool,
+) -> Result<Option<crate::rehearse::Rehearsal>, Result<Status, crate::Error>> {
+    let Some(profile) = &exec.rehearse else { return Ok(None) };
+    let request = crate::rehearse::Request {
+        runbook: file,
+        profile: profile.as_deref(),
+        python: &exec.python,
+        workdir: exec.workdir.as_deref(),
+        base_env: base_env(),
+    };
+    match crate::rehearse::Rehearsal::start(&request, interrupt) {
+        Ok(r) => Ok(Some(r)),
+        Err(crate::rehearse::Error::Interrupted) => Err(Ok(Status::Interrupted)),
+        Err(crate::rehearse::Error::Unusable(e)) => Err(Err(e)),
+    }
+}
+
+/// The values of a rehearsal: its services' values win (they hold the stand-ins' real
+/// credentials), the profile's fake values fill in what the user did not give.
+pub(super) fn add_rehearsal_values(given: &mut Vec<Given>, rehearsal: &crate::rehearse::Rehearsal) {
+    let canonical = |n: &str| crate::params::canonical(n);
+    for v in &rehearsal.values {
+        let from_service = matches!(v.origin, Origin::Rehearsal(_));
+        match given.iter().position(|g| canonical(&g.name) == canonical(&v.name)) {
+            Some(i) if from_service => given[i] = v.clone(),
+            Some(_) => {}
+            None => given.push(v.clone()),
+        }
+    }
+}
+
+/// The transcript's account of a rehearsal (reports once the services stopped).
+pub(super) fn rehearsal_info(
+    rehearsal: &crate::rehearse::Rehearsal,
+    reports: Vec<crate::rehearse::ServiceReport>,
+) -> crate::transcript::RehearsalInfo {
+    crate::transcript::RehearsalInfo {
+        profile: rehearsal.profile.path.display().to_string(),
+        services: reports
+            .into_iter()
+            .map(|r| crate::transcript::ServiceInfo { name: r.name, report: r.report })
+            .collect(),
+    }
 }
 
 /// The longest `--timeout` (a week).
@@ -86,9 +140,18 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let terminal = std::io::stdin().is_terminal();
     let params = crate::params::analyse(&rb);
     let salt = super::plan_cmd::salt(args.exec.salt_file.as_deref())?;
+    if args.exec.rehearse.is_some() && args.resume {
+        return Err(usage(
+            "a rehearsal cannot resume: its stand-ins start empty every time, so it runs from the first step".into(),
+        ));
+    }
+    let mut rehearsal = match start_rehearsal(&args.file, &args.exec, &interrupt) {
+        Ok(r) => r,
+        Err(done) => return done,
+    };
 
-    // The state: locked for the whole run.
-    let state_dir = state::dir_for(&args.file);
+    // The state: locked for the whole run (a rehearsal keeps its own in its sandbox).
+    let state_dir = rehearsal.as_ref().map_or_else(|| state::dir_for(&args.file), |r| r.sandbox().join("run-state"));
     let lock = state::lock(&state_dir).map_err(usage)?;
     let previous = if args.resume {
         Some(State::load(&state_dir).map_err(usage)?.ok_or_else(|| {
@@ -102,7 +165,12 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     if let Some(prev) = &previous {
         add_earlier_values(&mut given, prev, &params);
     }
+    if let Some(r) = &rehearsal {
+        add_rehearsal_values(&mut given, r);
+    }
     let mut selection = args.selection.clone();
+    // A rehearsal exercises every documented form, also the alternatives no choice decides.
+    selection.every_alternative = rehearsal.is_some();
     let mut notes = Vec::new();
     if let Some(from) = &selection.from
         && let Some(restart) = python_restart(&rb, from)
@@ -181,7 +249,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         None => fresh_state(&rb, &args.file),
     };
     let mut state = state;
-    state.workdir = workdir_for(args.exec.workdir.as_deref(), &state)?;
+    state.workdir =
+        workdir_for(rehearsal.as_ref().map(|r| r.workdir.as_path()).or(args.exec.workdir.as_deref()), &state)?;
 
     let changes =
         plan.steps.iter().filter(|s| s.skipped.is_none() && s.effect == plan::effects::Effect::Change).count();
@@ -199,16 +268,21 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
         timeout: args.exec.timeout,
-        python: args.exec.python.clone(),
+        python: rehearsal.as_ref().map_or_else(|| args.exec.python.clone(), |r| r.python.clone()),
         keep_going: args.keep_going,
         yes: args.yes,
         no_clobber: args.no_clobber,
         terminal,
         confirm_changes,
         output_limit: 64 * 1024,
-        base_env: base_env(),
+        base_env: rehearsal.as_ref().map_or_else(base_env, |r| r.env.clone()),
         summary: output::summary_line(&plan),
+        rehearsal: rehearsal.as_ref().map(|r| r.control.clone()),
     };
+    if let Some(r) = &rehearsal {
+        r.write_samples(&plan)
+            .map_err(|e| crate::Error::CannotWrite { path: r.control.clone(), message: e.to_string() })?;
+    }
     let resumed = !state.finished.is_empty();
     let redactor = Redactor::new();
     let mut runner = run::Runner::new(
@@ -233,11 +307,19 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         json: args.exec.json.clone(),
     };
     let mut ui = super::run_ui::TerminalUi::new(&settings, plan.steps.len(), resumed, redactor, Arc::clone(&interrupt));
+    if let Some(r) = &rehearsal {
+        ui.rehearsal = Some(rehearsal_info(r, Vec::new()));
+        notes.insert(0, format!("rehearsal against the local stand-ins of {}", r.profile.path.display()));
+    }
     for n in &notes {
         ui.note(n);
     }
     let outcome = runner.run(&mut ui);
     let records = runner.records().to_vec();
+    if let Some(r) = rehearsal.as_mut() {
+        let reports = r.finish();
+        ui.rehearsal = Some(rehearsal_info(r, reports));
+    }
     ui.write_transcripts(runner.plan(), &records, outcome_name(outcome))?;
     ui.summary(&records, outcome);
     drop(private);

@@ -38,6 +38,8 @@ pub struct TerminalUi {
     redactor: Redactor,
     /// Set by Ctrl-C: a question being asked is abandoned.
     interrupt: Arc<AtomicBool>,
+    /// Set in a rehearsal: transcripts say so.
+    pub rehearsal: Option<transcript::RehearsalInfo>,
 }
 
 /// What the user asked to see and keep.
@@ -72,6 +74,7 @@ impl TerminalUi {
             error: None,
             redactor,
             interrupt,
+            rehearsal: None,
         }
     }
 
@@ -98,7 +101,7 @@ impl TerminalUi {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let info = RunInfo { outcome, resumed: self.resumed };
+        let info = RunInfo { outcome, resumed: self.resumed, rehearsal: self.rehearsal.clone() };
         if let Some(path) = &self.transcript {
             let text = transcript::markdown(plan, &Vec::new(), records, &info);
             super::plan_cmd::write_atomically(path, &self.redactor.redact(&text))?;

@@ -43,7 +43,15 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     } else {
         Box::new(LinePrompter::new(Arc::clone(&interrupt)))
     };
-    let state_dir = state::dir_for(&args.file);
+    if args.exec.rehearse.is_some() && args.dry_run {
+        return Err(usage("--dry-run executes nothing, so there is nothing to rehearse: drop one of the two".into()));
+    }
+    let mut rehearsal = match super::run_cmd::start_rehearsal(&args.file, &args.exec, &interrupt) {
+        Ok(r) => r,
+        Err(done) => return done,
+    };
+    // A rehearsal keeps its state in its sandbox: it always starts from the first step.
+    let state_dir = rehearsal.as_ref().map_or_else(|| state::dir_for(&args.file), |r| r.sandbox().join("run-state"));
     let lock = state::lock(&state_dir).map_err(usage)?;
     let dry_file = state_dir.join("walk-dry-run.json");
 
@@ -76,7 +84,11 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     if let Some(prev) = &resume {
         add_earlier_values(&mut given, prev, &params);
     }
-    let selection = Selection { only: Vec::new(), from: args.from.clone(), to: None };
+    if let Some(r) = &rehearsal {
+        super::run_cmd::add_rehearsal_values(&mut given, r);
+    }
+    let selection =
+        Selection { only: Vec::new(), from: args.from.clone(), to: None, every_alternative: rehearsal.is_some() };
     let mut walk = Walk::new(&rb, &params, given, selection, &salt, args.dry_run, &interrupt);
     let plan = walk.plan().map_err(crate::Error::BadSelection)?;
     let state = match resume {
@@ -100,7 +112,8 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         None => fresh_state(&rb, &args.file),
     };
     let mut state = state;
-    state.workdir = workdir_for(args.exec.workdir.as_deref(), &state)?;
+    state.workdir =
+        workdir_for(rehearsal.as_ref().map(|r| r.workdir.as_path()).or(args.exec.workdir.as_deref()), &state)?;
     let start = plan.steps.iter().position(|s| !state.is_finished(&s.id)).unwrap_or(plan.steps.len());
     let finished_before: Vec<(usize, StepStatus)> = (0..start)
         .filter_map(|i| {
@@ -122,16 +135,21 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
         timeout: args.exec.timeout,
-        python: args.exec.python.clone(),
+        python: rehearsal.as_ref().map_or_else(|| args.exec.python.clone(), |r| r.python.clone()),
         keep_going: true,
         yes: false,
         no_clobber: false,
         terminal,
         confirm_changes: false,
         output_limit: 64 * 1024,
-        base_env: base_env(),
+        base_env: rehearsal.as_ref().map_or_else(base_env, |r| r.env.clone()),
         summary: output::summary_line(&plan),
+        rehearsal: rehearsal.as_ref().map(|r| r.control.clone()),
     };
+    if let Some(r) = &rehearsal {
+        r.write_samples(&plan)
+            .map_err(|e| crate::Error::CannotWrite { path: r.control.clone(), message: e.to_string() })?;
+    }
     let redactor = Redactor::new();
     let total = plan.steps.len();
     // A dry run keeps its place in its own file: its steps were never run.
@@ -154,6 +172,13 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         json: args.exec.json.clone(),
     };
     let mut ui = TerminalUi::new(&settings, total, start > 0, redactor, Arc::clone(&interrupt));
+    if let Some(r) = &rehearsal {
+        ui.rehearsal = Some(super::run_cmd::rehearsal_info(r, Vec::new()));
+        prompter.say(&format!(
+            "This is a rehearsal: every step runs against the local stand-ins of {}, not the real platform.",
+            r.profile.path.display()
+        ));
+    }
     for (i, status) in finished_before {
         runner.remember(i, status, EARLIER);
     }
@@ -167,6 +192,10 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     let ending = walk.run(start, &mut runner, prompter.as_mut(), &mut ui);
     runner.finish();
     let records = runner.records().to_vec();
+    if let Some(r) = rehearsal.as_mut() {
+        let reports = r.finish();
+        ui.rehearsal = Some(super::run_cmd::rehearsal_info(r, reports));
+    }
     let outcome = match ending {
         Ending::Finished => "ok",
         Ending::Stopped => "stopped",

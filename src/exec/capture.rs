@@ -3,7 +3,84 @@
 //! group of a regular expression. Works on the raw output in memory; the caller registers
 //! secret captures with the redactor before any of that output is shown.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::frontmatter::Capture;
+use crate::params::{Params, Source};
+use crate::steps::{BlockKind, Runbook};
+
+/// A JSON document after a `NAME: ` label on its first line (`VCAP_SERVICES: {`).
+static LABELLED_JSON: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*:[ \t]*[{\[]").expect("valid label regex"));
+
+/// The captures a runbook implies without declaring them: a placeholder that first appears in
+/// a step's output sample (`"aws_access_key_id": "ACCESS_KEY_ID"`) is read from the same place
+/// in the step's real output: the same JSON pointer when the sample is JSON and the placeholder
+/// is a whole value, else the same line with the placeholder as the part that varies.
+pub fn inferred(rb: &Runbook, params: &Params) -> Vec<Capture> {
+    let mut out = Vec::new();
+    for p in &params.placeholders {
+        let Source::OutputOf { step } = &p.source else { continue };
+        if rb.front_matter.captures.iter().any(|c| c.name == p.name) {
+            continue;
+        }
+        let mut spellings: Vec<&str> = p.variants.iter().map(String::as_str).collect();
+        spellings.push(&p.name);
+        let samples = rb
+            .steps
+            .iter()
+            .flat_map(|s| s.blocks.iter().map(move |b| (s, b)))
+            .filter(|(s, b)| b.kind == BlockKind::Output && (b.output_of.as_deref() == Some(step) || s.id == *step))
+            .map(|(_, b)| b.text.as_str());
+        let found = samples.into_iter().find_map(|sample| {
+            let pointer = first_json(sample).and_then(|doc| pointer_to(&doc, &spellings, ""));
+            match pointer {
+                Some(pointer) => Some((Some(pointer), None)),
+                None => line_pattern(sample, &spellings).map(|re| (None, Some(re))),
+            }
+        });
+        if let Some((json, regex)) = found {
+            out.push(Capture {
+                name: p.name.clone(),
+                from: step.clone(),
+                json,
+                regex,
+                description: None,
+                kind: None,
+                secret: Some(p.secret),
+                span: crate::source::Span::default(),
+            });
+        }
+    }
+    out
+}
+
+/// The JSON pointer of the first string value that is one of `spellings`.
+fn pointer_to(value: &serde_json::Value, spellings: &[&str], at: &str) -> Option<String> {
+    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match value {
+        serde_json::Value::String(s) if spellings.contains(&s.as_str()) => Some(at.to_string()),
+        serde_json::Value::Object(map) => {
+            map.iter().find_map(|(k, v)| pointer_to(v, spellings, &format!("{at}/{}", escape(k))))
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| pointer_to(v, spellings, &format!("{at}/{i}")))
+        }
+        _ => None,
+    }
+}
+
+/// A pattern for the first sample line holding one of `spellings`: the rest of the line as
+/// written, the placeholder as a run of non-blank characters.
+fn line_pattern(sample: &str, spellings: &[&str]) -> Option<String> {
+    sample.lines().find_map(|line| {
+        let spelling = spellings.iter().filter(|s| !s.is_empty()).find(|s| line.contains(**s))?;
+        let (before, after) = line.trim().split_once(spelling)?;
+        Some(format!(r"(?m)^[ \t]*{}(\S+?){}[ \t]*$", regex::escape(before), regex::escape(after)))
+    })
+}
 
 /// The value of `capture` in `output`, or why there is none (never quoting the output).
 pub fn extract(capture: &Capture, output: &str) -> Result<String, String> {
@@ -39,8 +116,9 @@ pub fn first_json(text: &str) -> Option<serde_json::Value> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            let start = offset + (line.len() - trimmed.len());
+        let labelled = LABELLED_JSON.find(line).map(|m| m.end() - 1);
+        if trimmed.starts_with('{') || trimmed.starts_with('[') || labelled.is_some() {
+            let start = offset + labelled.unwrap_or(line.len() - trimmed.len());
             let mut stream = serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
             if let Some(Ok(v)) = stream.next() {
                 return Some(v);

@@ -43,6 +43,8 @@ pub enum Origin {
     File(String),
     /// Typed in at a prompt.
     Prompt,
+    /// Supplied by a rehearsal's stand-in service (`rehearsal service s3`).
+    Rehearsal(String),
 }
 
 impl fmt::Display for Origin {
@@ -57,6 +59,7 @@ impl fmt::Display for Origin {
             Origin::Capture(step) => write!(f, "capture from step {step}"),
             Origin::File(step) => write!(f, "file written by step {step}"),
             Origin::Prompt => f.write_str("prompt"),
+            Origin::Rehearsal(what) => f.write_str(what),
         }
     }
 }

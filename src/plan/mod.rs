@@ -27,6 +27,8 @@ pub struct Selection {
     pub only: Vec<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Also plan the alternatives no choice variable decides (a rehearsal runs every form).
+    pub every_alternative: bool,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -131,7 +133,12 @@ pub fn build(
         if !selected[i] {
             continue;
         }
-        steps.push(plan_step(rb, params, bindings, &secret_env, &choice_values, i, step, &mut missing));
+        let mut planned = plan_step(rb, params, bindings, &secret_env, &choice_values, i, step, &mut missing);
+        if selection.every_alternative && undecided_alternative(step) {
+            planned.skipped = None;
+            planned.status = "planned";
+        }
+        steps.push(planned);
     }
     let values = params
         .placeholders
@@ -252,7 +259,7 @@ fn plan_step(
         rendered.push(RenderedBlock {
             kind: block.kind,
             lang: block.lang.clone(),
-            file: block.file.clone(),
+            file: block.file.as_deref().map(written_name),
             line: rb.source.line_col(block.span.start).line,
             text,
         });
@@ -322,8 +329,19 @@ pub fn block_slots(params: &Params, index: usize, block: &crate::steps::StepBloc
 }
 
 /// The file name a file placeholder (`<json.file>`) stands for: its spelling without brackets.
+/// The path a file block writes: its name, or a placeholder spelling such as `<json.file>`
+/// without the brackets, so that it matches what [`file_name_of`] puts in the commands.
+pub fn written_name(file: &str) -> String {
+    file.trim_matches(['<', '>']).to_string()
+}
+
 pub fn file_name_of(p: &crate::params::Placeholder) -> String {
     p.variants.first().map_or_else(|| p.name.to_lowercase(), |v| v.trim_matches(['<', '>']).to_string())
+}
+
+/// An alternative that no choice variable decides (no `when`).
+fn undecided_alternative(step: &Step) -> bool {
+    step.alternative_of.is_some() && step.condition.as_ref().is_none_or(|c| c.when.is_none())
 }
 
 /// Why a step will not run: its `when` is false, or it is an alternative nobody chose.
@@ -402,7 +420,8 @@ fn select(rb: &Runbook, sel: &Selection) -> Result<Vec<bool>, String> {
 }
 
 /// Whether section `slug` is `target` or nested in it.
-fn section_within(rb: &Runbook, slug: &str, target: &str) -> bool {
+/// Whether section `slug` is `target` or one of its subsections.
+pub fn section_within(rb: &Runbook, slug: &str, target: &str) -> bool {
     let mut cur = Some(slug.to_string());
     while let Some(s) = cur {
         if s == target {

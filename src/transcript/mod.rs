@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::exec::run::{EARLIER, Status, StepRecord, human_duration};
+use crate::exec::run::{Answer, EARLIER, Status, StepRecord, human_duration};
 use crate::plan::output::{self, Extra, StepFindings};
 use crate::plan::{Plan, PlannedStep};
 
@@ -26,6 +26,21 @@ pub struct RunInfo {
     /// steps are still to come.
     pub outcome: &'static str,
     pub resumed: bool,
+    /// Set when the run was a rehearsal against local stand-ins.
+    pub rehearsal: Option<RehearsalInfo>,
+}
+
+/// A rehearsal: the profile and, once the services stopped, what each of them reported.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RehearsalInfo {
+    pub profile: String,
+    pub services: Vec<ServiceInfo>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub report: Option<serde_json::Value>,
 }
 
 pub fn markdown(plan: &Plan, findings: &StepFindings, records: &[StepRecord], info: &RunInfo) -> String {
@@ -41,10 +56,29 @@ pub fn markdown(plan: &Plan, findings: &StepFindings, records: &[StepRecord], in
     if info.resumed {
         rows.push(("resumed".to_string(), "yes: steps finished in an earlier run were not run again".to_string()));
     }
+    if let Some(r) = &info.rehearsal {
+        rows.push((
+            "rehearsal".to_string(),
+            format!("yes: against local stand-ins declared in `{}`, not the real platform", r.profile),
+        ));
+        for s in &r.services {
+            let report = s.report.as_ref().map_or("no report".to_string(), |v| format!("`{v}`"));
+            rows.push((format!("service `{}`", s.name), report));
+        }
+        let (modelled, not) = records.iter().flat_map(|r| &r.calls).fold((0, 0), |(m, n), c| match c.answer {
+            Answer::Sample | Answer::NotModelled => (m, n + 1),
+            _ => (m + 1, n),
+        });
+        rows.push(("stand-in calls".to_string(), format!("{modelled} modelled or checked, {not} not modelled")));
+    }
     output::markdown_with(
         plan,
         findings,
-        &Extra { title: format!("Run of `{}`", plan.path), rows, per_step: Some(&per_step) },
+        &Extra {
+            title: format!("{} of `{}`", if info.rehearsal.is_some() { "Rehearsal" } else { "Run" }, plan.path),
+            rows,
+            per_step: Some(&per_step),
+        },
     )
 }
 
@@ -87,6 +121,26 @@ fn step_md(r: &StepRecord) -> String {
             if r.output.ends_with('\n') { "" } else { "\n" }
         );
     }
+    if !r.calls.is_empty() {
+        let _ = writeln!(out, "Stand-in calls:\n");
+        for c in &r.calls {
+            let mut line = format!("- `{}` ", shell_line(&c.command, &c.args));
+            match (&c.answer, &c.handler) {
+                (Answer::Handler, Some(h)) => {
+                    let _ = write!(line, "modelled by `{h}`");
+                }
+                (a, _) => line.push_str(a.describe()),
+            }
+            if let Some(code) = c.exit_code {
+                let _ = write!(line, " (exit {code})");
+            }
+            if let Some(m) = &c.message {
+                let _ = write!(line, ": {m}");
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        out.push('\n');
+    }
     if r.truncated > 0 {
         let _ = writeln!(out, "(output cut: {} more bytes not kept)\n", r.truncated);
     }
@@ -116,6 +170,16 @@ fn step_md(r: &StepRecord) -> String {
     out
 }
 
+/// A command line for display: words with spaces or quotes in single quotes.
+fn shell_line(command: &str, args: &[String]) -> String {
+    let mut words = vec![command.to_string()];
+    for a in args {
+        let plain = !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,[]".contains(c));
+        words.push(if plain { a.clone() } else { format!("'{}'", a.replace('\'', r"'\''")) });
+    }
+    words.join(" ").replace('`', "'")
+}
+
 fn quote_lines(text: &str) -> String {
     text.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n")
 }
@@ -140,7 +204,11 @@ pub fn json(plan: &Plan, records: &[StepRecord], info: &RunInfo) -> String {
     let by_id: HashMap<&str, &StepRecord> = records.iter().map(|r| (r.id.as_str(), r)).collect();
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("kind".into(), "run".into());
-        obj.insert("run".into(), serde_json::json!({"outcome": info.outcome, "resumed": info.resumed}));
+        let mut run = serde_json::json!({"outcome": info.outcome, "resumed": info.resumed});
+        if let Some(r) = &info.rehearsal {
+            run["rehearsal"] = serde_json::to_value(r).unwrap_or_default();
+        }
+        obj.insert("run".into(), run);
         if let Some(steps) = obj.get_mut("steps").and_then(|s| s.as_array_mut()) {
             for step in steps {
                 let Some(o) = step.as_object_mut() else { continue };

@@ -55,7 +55,7 @@ fn identical_bytes_across_runs() {
 #[test]
 fn summary_effects_and_flags() {
     let (terminal, _, json, _) = plan_outputs(&[]);
-    assert!(terminal.contains("Plan: 55 steps — 14 change, 19 manual, 1 none, 4 read, 1 ref, 7 run-code, 3 write-file; 1 interactive, 2 prints-secrets, 6 skipped"), "{terminal}");
+    assert!(terminal.contains("Plan: 57 steps — 15 change, 19 manual, 1 none, 4 read, 1 ref, 7 run-code, 3 write-file; 2 prints-secrets, 7 skipped"), "{terminal}");
     let json: Value = serde_json::from_str(&json).unwrap();
     let step = |id: &str| json["steps"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap().clone();
     assert_eq!(step("login")["flags"], serde_json::json!(["interactive"]));

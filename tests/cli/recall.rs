@@ -26,10 +26,10 @@ const SEEDS: &[(&[&str], &str, &str, &[&str])] = &[
     (&["RB103"], "(#read-the-bucket-from-python) copies", "(#read-bucket-from-python) copies", &[]),
     (&["RB104"], "- [Set up alerts](#set-up-alerts)\n", "", &[]),
     (&["RB105"], "## Set up logging\n", "## Set up logging\n\n![Log flow](images/log-flow.png)\n", &[]),
-    (&["RB106"], "6. Target the organisation", "7. Target the organisation", &[]),
+    (&["RB106"], "8. Target the organisation", "9. Target the organisation", &[]),
     (
         &["RB190"],
-        "cf push APP_NAME --strategy rolling --no-route\n   ```",
+        "cf push APP_NAME --strategy rolling --no-route\n    ```",
         "cf push APP_NAME --strategy rolling --no-route\n",
         &[],
     ),

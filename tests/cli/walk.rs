@@ -185,11 +185,11 @@ fn a_new_starter_can_walk_our_publication_runbook_as_a_dry_run() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("Walk finished: 49 planned, 6 skipped"), "{stdout}");
-    assert_eq!(stdout.matches("── Step ").count(), 49, "every step that applies is shown");
+    assert!(stdout.contains("Walk finished: 50 planned, 7 skipped"), "{stdout}");
+    assert_eq!(stdout.matches("── Step ").count(), 50, "every step that applies is shown");
     let md = std::fs::read_to_string(sb.path().join("walk.md")).unwrap();
-    assert_eq!(md.matches("**Status:** planned").count(), 49);
-    assert_eq!(md.matches("**Status:** skipped").count(), 6);
+    assert_eq!(md.matches("**Status:** planned").count(), 50);
+    assert_eq!(md.matches("**Status:** skipped").count(), 7);
 }
 
 #[test]

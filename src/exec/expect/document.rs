@@ -18,7 +18,7 @@ const MAX_YAML_DEPTH: usize = 128;
 
 /// A JSON document found in a text.
 pub(super) struct Found {
-    /// Byte offset of the line the document starts on (the end of the preamble).
+    /// Byte offset where the document starts (the end of the preamble).
     pub(super) start: usize,
     /// Byte offset just past the document.
     pub(super) end: usize,
@@ -35,15 +35,20 @@ pub(super) fn find_json(text: &str) -> Option<Found> {
         let line_start = start;
         start += line.len();
         let trimmed = line.trim_start();
-        if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        // A document may also follow a `NAME: ` label on its first line (`VCAP_SERVICES: {`).
+        let doc_start = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            line_start
+        } else if let Some(m) = LABELLED_JSON.find(line) {
+            line_start + m.end() - 1
+        } else {
             continue;
-        }
-        let mut stream = serde_json::Deserializer::from_str(text.get(line_start..)?).into_iter::<Node>();
+        };
+        let mut stream = serde_json::Deserializer::from_str(text.get(doc_start..)?).into_iter::<Node>();
         if let Some(Ok(node)) = stream.next() {
-            let end = line_start + stream.byte_offset();
+            let end = doc_start + stream.byte_offset();
             let rest_of_line = text.get(end..).and_then(|rest| rest.split('\n').next()).unwrap_or_default();
             if rest_of_line.trim().is_empty() {
-                return Some(Found { start: line_start, end, node });
+                return Some(Found { start: doc_start, end, node });
             }
         }
         attempts += 1;
@@ -54,6 +59,8 @@ pub(super) fn find_json(text: &str) -> Option<Found> {
     None
 }
 
+static LABELLED_JSON: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*:[ \t]*[{\[]").expect("valid label regex"));
 static YAML_KEY_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_.\-/]*:(?:[ \t]|$)").expect("valid key regex"));
 static YAML_KEY: LazyLock<Regex> =
@@ -246,6 +253,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 mod tests {
     use super::super::tests::MANIFEST_SAMPLE;
     use super::super::{Shape, compare, shape_of};
+    use super::find_json;
 
     #[test]
     fn cli_output_with_some_colons_is_text() {
@@ -269,6 +277,14 @@ type:           web
     fn json_output_may_have_trailing_text_and_bracketed_preamble_lines() {
         let output = "[info] fetching\n[1] done\n{\"a\": {\"b\": [1]}}\nTIP: use --json\n";
         assert_eq!(compare("{\"a\": {\"b\": [0]}}", output), Ok(Shape::Json));
+    }
+
+    #[test]
+    fn json_may_follow_a_label_on_its_first_line() {
+        let output = "Getting env variables for app a...\nSystem-Provided:\nVCAP_SERVICES: {\n  \"s3\": []\n}\n\nVCAP_APPLICATION: {}\n";
+        let found = find_json(output).unwrap();
+        assert_eq!(&output[found.start..found.end], "{\n  \"s3\": []\n}");
+        assert!(find_json("name: value\n").is_none());
     }
 
     #[test]

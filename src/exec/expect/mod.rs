@@ -102,6 +102,20 @@ pub fn shape_of(sample: &str) -> Shape {
     }
 }
 
+/// The end of the output's preamble with as many lines as the sample's: a sample may show only
+/// the last lines before the document (`VCAP_SERVICES: ` of `cf env`), as an excerpt.
+fn preamble_tail<'a>(actual: &'a str, sample: &str) -> &'a str {
+    let lines = sample.split('\n').count();
+    let mut start = actual.len();
+    for _ in 0..lines {
+        match actual[..start].rfind('\n') {
+            Some(i) if start > 0 => start = i,
+            _ => return actual,
+        }
+    }
+    &actual[start + 1..]
+}
+
 /// Compare `actual` (a step's stdout, already redacted, UTF-8 lossy) with `sample`.
 pub fn compare(sample: &str, actual: &str) -> Result<Shape, Mismatch> {
     let sample = normalize(sample);
@@ -112,7 +126,7 @@ pub fn compare(sample: &str, actual: &str) -> Result<Shape, Mismatch> {
                 return Err(no_document(Flavor::Json, doc, &actual));
             };
             if !preamble.trim().is_empty() {
-                compare_text(preamble, actual.get(..found.start).unwrap_or_default())?;
+                compare_text(preamble, preamble_tail(actual.get(..found.start).unwrap_or_default(), preamble))?;
             }
             check_tree(&node, &found.node, Flavor::Json)?;
             Ok(Shape::Json)
@@ -193,6 +207,18 @@ fn no_document(flavor: Flavor, doc: &str, actual: &str) -> Mismatch {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sample_may_start_at_the_label_of_the_document() {
+        let sample = "VCAP_SERVICES: {\n  \"s3\": [{\"name\": \"x\"}]\n}\n";
+        let actual = "Getting env variables for app a...\nSystem-Provided:\nVCAP_SERVICES: {\n  \"s3\": [{\"name\": \"y\", \"plan\": \"p\"}]\n}\n\nVCAP_APPLICATION: {}\n";
+        assert!(compare(sample, actual).is_ok());
+        let other = actual.replace("VCAP_SERVICES", "OTHER_THING");
+        assert!(compare(sample, &other).is_err());
+        assert_eq!(preamble_tail("a\nb\nc: ", "c: "), "c: ");
+        assert_eq!(preamble_tail("G\n\n", "G\n\n"), "G\n\n");
+        assert_eq!(preamble_tail("X\nG\n\n", "G\n\n"), "G\n\n");
+    }
+
     use std::fmt::Write as _;
     use std::time::{Duration, Instant};
 

@@ -14,7 +14,7 @@ impl Runner<'_> {
         ui: &mut dyn Ui,
     ) -> Result<Option<i32>, Failure> {
         let at = format!("{}:{}", self.rb.source.path.display(), self.line_of(block.span.start));
-        let Some(name) = block.file.clone() else {
+        let Some(name) = block.file.as_deref().map(crate::plan::written_name) else {
             return Err(Failure::new(
                 Status::Failed,
                 format!("the file block at {at} has no file name: add `file=NAME`"),

@@ -25,7 +25,7 @@ mod record;
 mod resume;
 mod shell;
 
-pub use record::{EARLIER, ExpectRecord, Status, StepRecord};
+pub use record::{Answer, EARLIER, ExpectRecord, StandInCall, Status, StepRecord};
 
 /// The most standard output kept in memory for captures and sample comparisons.
 const MAX_RAW_STDOUT: usize = 16 * 1024 * 1024;
@@ -78,6 +78,9 @@ pub struct Options {
     pub base_env: Vec<(OsString, OsString)>,
     /// The summary shown with the confirmation before changes.
     pub summary: String,
+    /// In a rehearsal, the shims' control directory: the runner names the current step there
+    /// and reads back the stand-in calls each step made.
+    pub rehearsal: Option<PathBuf>,
 }
 
 /// How a run ended.
@@ -111,6 +114,10 @@ pub struct Runner<'a> {
     state: State,
     state_dir: Option<PathBuf>,
     changes_confirmed: bool,
+    /// Bytes of the rehearsal's call record already read.
+    calls_read: usize,
+    /// Values the runbook's output samples imply are read from a step's output.
+    inferred_captures: Vec<crate::frontmatter::Capture>,
 }
 
 impl<'a> Runner<'a> {
@@ -155,6 +162,8 @@ impl<'a> Runner<'a> {
             state,
             state_dir,
             changes_confirmed: !opts.confirm_changes,
+            calls_read: 0,
+            inferred_captures: super::capture::inferred(rb, params),
         }
     }
 
@@ -234,7 +243,11 @@ impl<'a> Runner<'a> {
         self.leave_python_section(&ps, ui);
         ui.started(index + 1, &ps);
         let started = Instant::now();
+        if let Some(control) = &self.opts.rehearsal {
+            let _ = std::fs::write(control.join(crate::rehearse::STEP_FILE), &ps.id);
+        }
         let mut record = self.step(&ps, ui);
+        record.calls = self.stand_in_calls();
         // A question or a step abandoned because of Ctrl-C is interrupted, not failed.
         if self.interrupt.load(Ordering::SeqCst) && record.status == Status::Failed {
             record.status = Status::Interrupted;
@@ -354,6 +367,39 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// A `ref` step whose section came earlier runs that section's steps again, in order (a
+    /// procedure such as a key rotation repeats them, and their captures are taken again); a
+    /// section still to come runs at its own place. Steps skipped in the plan stay skipped, and
+    /// `ref` steps inside are not followed again.
+    fn follow_ref(&mut self, ps: &PlannedStep, mut record: StepRecord, ui: &mut dyn Ui) -> StepRecord {
+        let Some(target) = ps.ref_to.clone() else { return record };
+        let here = self.plan.steps.iter().position(|s| s.id == ps.id).unwrap_or(0);
+        let again: Vec<usize> = (0..here)
+            .filter(|&i| {
+                let s = &self.plan.steps[i];
+                crate::plan::section_within(self.rb, &s.section, &target)
+                    && s.skipped.is_none()
+                    && s.effect != Effect::Ref
+            })
+            .collect();
+        if again.is_empty() {
+            record.message = Some(format!("its steps are those of section #{target}, which run at their own place"));
+            return record;
+        }
+        let mut ran = Vec::new();
+        for i in again {
+            let r = self.execute(i, ui);
+            ran.push(r.id.clone());
+            if !matches!(r.status, Status::Ok | Status::Acknowledged | Status::Skipped) {
+                record.status = if r.status == Status::Interrupted { Status::Interrupted } else { Status::Failed };
+                record.message = Some(format!("step `{}` of section #{target} {}", r.id, r.status.as_str()));
+                return record;
+            }
+        }
+        record.message = Some(format!("ran the steps of section #{target} again: {}", ran.join(", ")));
+        record
+    }
+
     fn step(&mut self, ps: &PlannedStep, ui: &mut dyn Ui) -> StepRecord {
         let mut record = StepRecord::new(&ps.id, Status::Ok);
         if let Some(reason) = &ps.skipped {
@@ -386,13 +432,11 @@ impl<'a> Runner<'a> {
                 }
                 return record;
             }
-            Effect::Ref => {
-                record.message = ps.ref_to.as_ref().map(|r| format!("its steps are those of section #{r}"));
-                return record;
-            }
+            Effect::Ref => return self.follow_ref(ps, record, ui),
             _ => {}
         }
-        if ps.flags.contains(&"interactive") && !self.opts.terminal {
+        // In a rehearsal, the commands that would ask are stand-ins, which never do.
+        if ps.flags.contains(&"interactive") && !self.opts.terminal && self.opts.rehearsal.is_none() {
             record.status = Status::Failed;
             record.message = Some(format!(
                 "step at {at} is interactive (it asks for input) and standard input is not a terminal: \
@@ -401,7 +445,15 @@ impl<'a> Runner<'a> {
             return record;
         }
         let mut out = Collected::new(self.opts.output_limit);
-        let captures: Vec<_> = self.rb.front_matter.captures.iter().filter(|c| c.from == ps.id).cloned().collect();
+        let captures: Vec<_> = self
+            .rb
+            .front_matter
+            .captures
+            .iter()
+            .chain(&self.inferred_captures)
+            .filter(|c| c.from == ps.id)
+            .cloned()
+            .collect();
         let secret_captures =
             captures.iter().any(|c| c.secret.unwrap_or(false) || self.params.get(&c.name).is_some_and(|p| p.secret));
         // Output that holds secrets still to be captured is shown only once they are known.
@@ -520,6 +572,25 @@ impl<'a> Runner<'a> {
                 format!("{}:{}: {}", self.rb.source.path.display(), self.line_of(block.content_start), e.message),
             )
         })
+    }
+
+    /// The stand-in calls recorded since the last look, arguments and messages redacted.
+    fn stand_in_calls(&mut self) -> Vec<StandInCall> {
+        let Some(control) = &self.opts.rehearsal else { return Vec::new() };
+        let bytes = std::fs::read(control.join(crate::rehearse::CALLS_FILE)).unwrap_or_default();
+        let Some(new) = bytes.get(self.calls_read..) else { return Vec::new() };
+        // Only whole lines: a shim still writing finishes its line later.
+        let end = new.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        self.calls_read += end;
+        String::from_utf8_lossy(&new[..end])
+            .lines()
+            .filter_map(|line| serde_json::from_str::<StandInCall>(line).ok())
+            .map(|mut c| {
+                c.args = c.args.iter().map(|a| self.redactor.redact(a)).collect();
+                c.message = c.message.map(|m| self.redactor.redact(&m));
+                c
+            })
+            .collect()
     }
 
     fn line_of(&self, offset: usize) -> usize {

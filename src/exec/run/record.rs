@@ -82,6 +82,53 @@ pub struct StepRecord {
     pub failed_line: Option<usize>,
     pub expected: Vec<ExpectRecord>,
     pub notes: Vec<String>,
+    /// In a rehearsal: the stand-in commands the step called, and how each was answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<StandInCall>,
+}
+
+/// How a rehearsal's stand-in answered a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Answer {
+    /// The profile's handler modelled it.
+    Handler,
+    /// The real command ran.
+    Passthrough,
+    /// Answered with the runbook's own output sample: not modelled.
+    Sample,
+    /// Answered with plain success: not modelled.
+    NotModelled,
+    /// Refused: the invocation does not fit the command's grammar.
+    Refused,
+}
+
+impl Answer {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Answer::Handler => "modelled by",
+            Answer::Passthrough => "passed to the real command",
+            Answer::Sample => "not modelled: answered with the runbook's sample",
+            Answer::NotModelled => "not modelled: answered with success",
+            Answer::Refused => "refused",
+        }
+    }
+}
+
+/// One call of a stand-in command during a rehearsal (arguments redacted when recorded).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct StandInCall {
+    #[serde(default, skip_serializing)]
+    pub step: String,
+    pub command: String,
+    pub args: Vec<String>,
+    pub answer: Answer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl StepRecord {
@@ -98,6 +145,7 @@ impl StepRecord {
             failed_line: None,
             expected: Vec::new(),
             notes: Vec::new(),
+            calls: Vec::new(),
         }
     }
 }

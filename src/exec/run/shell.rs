@@ -45,7 +45,7 @@ impl Runner<'_> {
         );
         let mut env = self.child_env(&rendered.secret_refs, &[&rendered.text]);
         env.push(("RB_FAILED_LINE_FILE".into(), failed_line_file.clone().into()));
-        let interactive = step_is_interactive(&self.plan, &step.id);
+        let interactive = step_is_interactive(&self.plan, &step.id) && self.opts.rehearsal.is_none();
         // The script holds no secret (only environment references), so it may be an argument:
         // `bash -c SCRIPT NAME` makes `$0`, and so bash's messages, the runbook's path. A script
         // too long for an argument goes into the private directory instead.
