@@ -7,6 +7,7 @@ mod readme;
 mod recall;
 mod reference_check;
 mod reference_guide;
+mod rehearse;
 mod rules;
 mod run;
 mod run_safety;

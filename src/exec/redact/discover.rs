@@ -76,6 +76,17 @@ static NOT_A_VALUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A partial line holding a secret whose value has begun (or a token whose prefix is the value's
 /// own start): such a line is not emitted before it is complete.
+/// Where the bare value of a key-value match starts.
+fn bare_start(caps: &regex::bytes::Captures<'_>) -> usize {
+    caps.get(3).map_or(0, |m| m.start())
+}
+
+/// A name in code: `access_key`, `config.secret`, `os.environ["X"]`, `get_token()`.
+static CODE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[[^\]]*\]?|\([^)]*\)?)?$")
+        .expect("valid code name pattern")
+});
+
 static VALUE_IN_PROGRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         concat!(
@@ -147,6 +158,12 @@ pub(super) fn discover_values(text: &[u8]) -> Vec<Vec<u8>> {
         } else if let Some(bare) = caps.get(3) {
             let bare = bare.as_bytes();
             let end = bare.iter().rposition(|b| !matches!(b, b',' | b';' | b')' | b']' | b'}')).map_or(0, |p| p + 1);
+            // `aws_secret_access_key=access_key,` is a keyword argument naming a variable in
+            // code, not a value (`Password=hunter2;` in a connection string still is one).
+            let assigned = caps.get(0).is_some_and(|m| text[m.start()..bare_start(&caps)].contains(&b'='));
+            if assigned && bare[end..].iter().any(|b| matches!(b, b',' | b')')) && CODE_NAME.is_match(&bare[..end]) {
+                continue;
+            }
             keep(bare[..end].to_vec());
         }
     }
@@ -257,6 +274,13 @@ mod tests {
     }
 
     #[test]
+    fn code_names_are_not_values_but_connection_strings_are() {
+        let r = Redactor::new();
+        assert!(r.discover(b"Server=db;Password=hunter2xyz;Database=x")[0].starts_with("hunter2xyz"));
+        assert_eq!(r.discover(b"password: hunter3xyz, user: bob"), ["hunter3xyz"]);
+    }
+
+    #[test]
     fn key_value_negatives() {
         for text in [
             "password: ",
@@ -276,6 +300,9 @@ mod tests {
             "token_url: https://example.com/token",
             "max_tokens: 4096",
             "the password is not shown",
+            "    aws_secret_access_key=access_key,",
+            "connect(password=settings.db_password)",
+            "f(token=os.environ[\"TOKEN\"], x=1)",
         ] {
             let r = Redactor::new();
             assert_eq!(r.discover(text.as_bytes()), Vec::<String>::new(), "{text}");

@@ -147,6 +147,20 @@ impl Redactor {
         out
     }
 
+    /// Redact a text of the tool's own (a transcript, a progress line) with the values already
+    /// known, without discovery: the runbook's own words (`aws_secret_access_key=…` in a code
+    /// sample) are not secrets, and must not mask later output.
+    pub fn redact_known(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        let compiled = self.compiled();
+        let mut out = Vec::with_capacity(bytes.len());
+        compiled.replace_until(bytes, bytes.len(), &mut out);
+        match String::from_utf8(out) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
+
     /// Discover secrets in a text without redacting it: returns the values found (in the order of
     /// the patterns, without repeats) and adds them to the set under the name "discovered".
     pub fn discover(&self, text: &[u8]) -> Vec<String> {
