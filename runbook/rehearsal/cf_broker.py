@@ -64,6 +64,7 @@ import json  # noqa: E402
 import stat  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from private_files import write_private  # noqa: E402
 
 SERVICE_OFFERING = "aws-s3-bucket"
 PLAN = "default"
@@ -249,22 +250,6 @@ def locked_state():
             write_private(path, json.dumps(state, indent=2, sort_keys=True) + "\n")
     finally:
         os.close(lock_fd)
-
-
-def write_private(path, text):
-    """Write text with mode 0600 via a temp file in the same directory + rename."""
-    temp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 def instance_of(state, name):

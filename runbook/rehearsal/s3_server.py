@@ -88,6 +88,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from werkzeug.serving import make_server  # noqa: E402
+from private_files import write_private  # noqa: E402
 
 LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -233,25 +234,6 @@ def check_state_dir(path):
         raise SetupError(f"RB_REHEARSAL_STATE {path!r} is not a directory")
     if info.st_mode & 0o077:
         raise SetupError(f"RB_REHEARSAL_STATE {path!r} must be private (mode 0700)")
-
-
-def write_private(path, text):
-    """Write text to path with mode 0600, atomically (temp file + rename)."""
-    directory = os.path.dirname(path)
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 # --------------------------------------------------------------------------

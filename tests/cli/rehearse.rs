@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Sandbox, reference_guide, root, runbook};
+use crate::support::{Sandbox, interrupt_and_wait, pid_alive, reference_guide, root, runbook};
 
 /// The Python with the rehearsal's packages: `RUNBOOK_REHEARSAL_PYTHON`, else `.venv/bin/python3`
 /// in the project, else `python3`. `None` (after saying so) when none has them, outside CI.
@@ -53,11 +53,6 @@ fn steps(doc: &Value) -> Vec<Value> {
 
 fn step<'a>(doc: &'a Value, id: &str) -> &'a Value {
     doc["steps"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap_or_else(|| panic!("no step {id}"))
-}
-
-fn pid_alive(pid: i32) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    !stat.is_empty() && !stat.contains(") Z ")
 }
 
 fn wait_gone(pid: i32) -> bool {
@@ -242,17 +237,7 @@ fn ctrl_c_during_a_rehearsal_leaves_no_process_behind() {
     let step_pid = read_pid(&sb.path().join("step.pid"));
     let service_pid = read_pid(&sb.path().join("service.pid"));
     assert!(pid_alive(service_pid));
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let code = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s.code();
-        }
-        assert!(Instant::now() < deadline, "runbook did not stop after SIGINT");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(130));
+    assert_eq!(interrupt_and_wait(&mut child), Some(130));
     assert!(wait_gone(step_pid), "the step {step_pid} is still running");
     assert!(wait_gone(service_pid), "the service {service_pid} is still running");
     assert_eq!(json(&sb.path().join("run.json"))["run"]["outcome"], "interrupted");

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Sandbox, root, snapshot_settings};
+use crate::support::{Sandbox, interrupt_and_wait, pid_alive, root, snapshot_settings};
 
 /// An obviously fake secret with a quote and a backslash, so its JSON-escaped form differs.
 const TOKEN: &str = "tok_FAKE\"quote\\slash0123";
@@ -166,10 +166,6 @@ fn resume_without_an_earlier_run_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to resume"));
 }
 
-fn pid_alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z"))
-}
-
 #[test]
 fn a_timeout_kills_the_step_and_its_grandchild() {
     let sb = Sandbox::new();
@@ -211,16 +207,7 @@ fn ctrl_c_interrupts_the_step_and_writes_the_transcript() {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let code = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s.code();
-        }
-        assert!(Instant::now() < deadline, "runbook did not stop after SIGINT");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(code, Some(130));
+    assert_eq!(interrupt_and_wait(&mut child), Some(130));
     let doc = json(&sb.path().join("run.json"));
     assert_eq!(statuses(&doc), [("wait".into(), "interrupted".into()), ("after".into(), "not-reached".into())]);
     assert_eq!(doc["run"]["outcome"], "interrupted");

@@ -72,3 +72,22 @@ pub fn json_of(cmd: &mut Command) -> serde_json::Value {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
+
+/// Whether a process is running (not gone, not a zombie).
+pub fn pid_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z"))
+}
+
+/// Send SIGINT to `child` and wait (up to 30 s) for its exit code.
+pub fn interrupt_and_wait(child: &mut std::process::Child) -> Option<i32> {
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return s.code();
+        }
+        assert!(std::time::Instant::now() < deadline, "runbook did not stop after SIGINT");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
