@@ -20,6 +20,9 @@ pub struct Grammar {
     pub v6_only_commands: HashMap<String, Option<String>>,
     #[serde(default)]
     pub v6_breaking_changes: HashMap<String, String>,
+    /// Flags every invocation takes (`--version`, `--help`).
+    #[serde(default)]
+    pub global_flags: Vec<FlagSpec>,
     #[serde(skip)]
     aliases: HashMap<String, String>,
 }
@@ -148,10 +151,17 @@ pub fn roles(words: &[Word]) -> Option<Vec<Role>> {
 /// every flag is one it has and has its value, the required positionals are there and there
 /// are no more than it takes. `Ok` holds the canonical subcommand; `Err` a cf-like message.
 pub fn check_args(args: &[String]) -> Result<String, String> {
-    let Some(first) = args.first() else {
-        return Err("Incorrect Usage: a command is required (see `cf help -a`)".into());
-    };
     let g = grammar();
+    let global = |word: &str| {
+        g.global_flags.iter().any(|f| {
+            word.strip_prefix("--").is_some_and(|l| f.long.as_deref() == Some(l))
+                || word.strip_prefix('-').is_some_and(|s| f.short.as_deref() == Some(s))
+        })
+    };
+    // `cf`, `cf --version`, `cf -h`: help and version, as cf prints them.
+    let Some(first) = args.first().filter(|a| !global(a)) else {
+        return Ok(String::new());
+    };
     let Some((name, spec)) = g.command(first) else {
         let hint = match g.v6_only_commands.get(first.as_str()) {
             Some(Some(v8)) => format!(" (a cf v6 command: use `cf {v8}` in v8)"),
@@ -160,6 +170,9 @@ pub fn check_args(args: &[String]) -> Result<String, String> {
         };
         return Err(format!("'{first}' is not a registered command{hint}. See 'cf help -a'"));
     };
+    if args[1..].iter().any(|a| global(a)) {
+        return Ok(name.to_string());
+    }
     let mut positionals: Vec<&str> = Vec::new();
     let mut words = args[1..].iter();
     let mut flags_done = false;
@@ -170,10 +183,13 @@ pub fn check_args(args: &[String]) -> Result<String, String> {
             continue;
         }
         if !flags_done && t.starts_with('-') && t.len() > 1 {
-            let Some(flag) = spec.flag(t) else {
+            // A short flag may carry its value: `-o=org` or `-fmanifest.yml` (as go-flags reads them).
+            let attached = !t.starts_with("--") && t.len() > 2;
+            let name = if attached { &t[..2] } else { t };
+            let Some(flag) = spec.flag(name).filter(|f| !attached || f.takes_value) else {
                 return Err(format!("Incorrect Usage: unknown flag `{}'", t.trim_start_matches('-')));
             };
-            if flag.takes_value && !t.contains('=') && words.next().is_none() {
+            if flag.takes_value && !t.contains('=') && !attached && words.next().is_none() {
                 return Err(format!("Incorrect Usage: expected argument for flag `{t}'"));
             }
             continue;
@@ -263,6 +279,11 @@ mod tests {
         assert!(check_args(&strings(&["no-such"])).unwrap_err().contains("not a registered command"));
         assert!(check_args(&strings(&["v3-apps"])).unwrap_err().contains("use `cf apps`"));
         assert!(check_args(&strings(&["auth"])).is_ok(), "cf auth reads CF_USERNAME and CF_PASSWORD");
-        assert!(check_args(&[]).is_err());
+        assert_eq!(check_args(&[]).unwrap(), "", "bare cf prints its help");
+        assert_eq!(check_args(&strings(&["--version"])).unwrap(), "");
+        assert_eq!(check_args(&strings(&["push", "app", "--help"])).unwrap(), "push");
+        assert!(check_args(&strings(&["target", "-o=org"])).is_ok());
+        assert!(check_args(&strings(&["push", "app", "-fmanifest.yml"])).is_ok());
+        assert!(check_args(&strings(&["delete-service-key", "s", "k", "-fx"])).is_err(), "-f takes no value");
     }
 }

@@ -62,15 +62,19 @@ pub struct ExecArgs {
 pub(super) fn start_rehearsal(
     file: &Path,
     exec: &ExecArgs,
+    params: &crate::params::Params,
     interrupt: &AtomicBool,
 ) -> Result<Option<crate::rehearse::Rehearsal>, Result<Status, crate::Error>> {
     let Some(profile) = &exec.rehearse else { return Ok(None) };
+    let secret_vars =
+        params.placeholders.iter().filter(|p| p.secret).flat_map(|p| p.exported_as.iter().cloned()).collect();
     let request = crate::rehearse::Request {
         runbook: file,
         profile: profile.as_deref(),
         python: &exec.python,
         workdir: exec.workdir.as_deref(),
         base_env: base_env(),
+        secret_vars,
     };
     match crate::rehearse::Rehearsal::start(&request, interrupt) {
         Ok(r) => Ok(Some(r)),
@@ -145,7 +149,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
             "a rehearsal cannot resume: its stand-ins start empty every time, so it runs from the first step".into(),
         ));
     }
-    let mut rehearsal = match start_rehearsal(&args.file, &args.exec, &interrupt) {
+    let mut rehearsal = match start_rehearsal(&args.file, &args.exec, &params, &interrupt) {
         Ok(r) => r,
         Err(done) => return done,
     };
@@ -472,16 +476,20 @@ pub(super) fn base_env() -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
 
 /// The run's private directory (0700, removed when dropped).
 pub(super) fn private_dir() -> Result<tempfile::TempDir, crate::Error> {
+    use std::os::unix::fs::PermissionsExt;
     tempfile::Builder::new()
         .prefix("runbook-run-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
         .map_err(|e| crate::Error::CannotWrite { path: std::env::temp_dir(), message: e.to_string() })
 }
 
-/// Ctrl-C and SIGTERM set the flag: the running step is stopped, the transcript written.
+/// Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and SIGQUIT set the flag: the running step is
+/// stopped, the transcript written, a rehearsal's services stopped and its sandbox removed.
 pub(super) fn interrupt_flag() -> Arc<AtomicBool> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
     let interrupt = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&interrupt));
     }
     interrupt

@@ -34,9 +34,10 @@ pub fn main(args: &[OsString]) -> ExitCode {
             return ExitCode::from(127);
         }
     };
-    let mut words = args.iter().map(|a| a.to_string_lossy().into_owned());
-    let command = words.next().unwrap_or_default();
-    let args: Vec<String> = words.collect();
+    let command = args.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+    // The arguments as given go to handlers and the real command; text only for checks and the record.
+    let raw_args = args.get(1..).unwrap_or_default();
+    let args: Vec<String> = raw_args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let Some(standin) = control.standins.iter().find(|s| s.command == command) else {
         say!("runbook: `{command}` is not a stand-in of this rehearsal");
         return ExitCode::from(127);
@@ -45,7 +46,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
     let mut call = StandInCall {
         step: step.clone(),
         command: command.clone(),
-        args: args.clone(),
+        args: masked(&args, &control.secret_vars),
         answer: Answer::NotModelled,
         handler: None,
         exit_code: None,
@@ -56,7 +57,11 @@ pub fn main(args: &[OsString]) -> ExitCode {
     let mut key = args.clone();
     if standin.grammar.as_deref() == Some("cf") {
         match crate::cf::check_args(&args) {
-            Ok(canonical) => key[0] = canonical,
+            Ok(canonical) => {
+                if let Some(first) = key.first_mut() {
+                    *first = canonical;
+                }
+            }
             Err(message) => {
                 say!("{message}\nFAILED");
                 call.answer = Answer::Refused;
@@ -88,7 +93,11 @@ pub fn main(args: &[OsString]) -> ExitCode {
             }
             _ => Command::new(&path),
         };
-        cmd.args(&args).stdin(Stdio::null()).env(STATE_ENV, &control.state).env("RB_REHEARSAL_PYTHON", &control.python);
+        cmd.args(raw_args)
+            .stdin(Stdio::null())
+            .env(STATE_ENV, &control.state)
+            .env("RB_REHEARSAL_PYTHON", &control.python)
+            .env("PYTHONDONTWRITEBYTECODE", "1");
         if let Some(real) = &standin.real {
             cmd.env("RB_REHEARSAL_REAL", real);
         }
@@ -112,7 +121,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
     {
         call.answer = Answer::Passthrough;
         record(dir, &call);
-        let e = Command::new(real).args(&args).exec();
+        let e = Command::new(real).args(raw_args).exec();
         say!("runbook: cannot run {}: {e}", real.display());
         return ExitCode::from(127);
     }
@@ -140,6 +149,17 @@ pub fn main(args: &[OsString]) -> ExitCode {
     call.exit_code = Some(0);
     record(dir, &call);
     ExitCode::SUCCESS
+}
+
+/// The arguments with the values of the secret variables of the step's environment masked, so
+/// that the record on disk holds no secret even if the run is killed before it is removed.
+fn masked(args: &[String], secret_vars: &[String]) -> Vec<String> {
+    let secrets: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, v)| (k.starts_with("RB_SECRET_") || secret_vars.contains(k)) && v.len() >= 4)
+        .collect();
+    args.iter()
+        .map(|a| secrets.iter().fold(a.clone(), |a, (k, v)| a.replace(v.as_str(), &format!("[secret: ${k}]"))))
+        .collect()
 }
 
 /// Append one call to the rehearsal's record (0600; read back by the runner after each step).

@@ -46,7 +46,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     if args.exec.rehearse.is_some() && args.dry_run {
         return Err(usage("--dry-run executes nothing, so there is nothing to rehearse: drop one of the two".into()));
     }
-    let mut rehearsal = match super::run_cmd::start_rehearsal(&args.file, &args.exec, &interrupt) {
+    let mut rehearsal = match super::run_cmd::start_rehearsal(&args.file, &args.exec, &params, &interrupt) {
         Ok(r) => r,
         Err(done) => return done,
     };
@@ -231,6 +231,11 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
     };
     let _ = match ending {
         Ending::Finished => writeln!(summary, "Walk finished: {counts}"),
+        _ if rehearsal.is_some() => writeln!(
+            summary,
+            "Walk stopped: {counts}\nA rehearsal keeps no state: `runbook walk {} --rehearse` starts it again from the first step.",
+            args.file.display()
+        ),
         _ => writeln!(
             summary,
             "Walk stopped: {counts}\nThe state is saved: run `runbook walk {}{}` again to resume.",

@@ -43,6 +43,9 @@ pub const CALLS_FILE: &str = CALLS;
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Control {
     pub state: PathBuf,
+    /// Environment variables that hold secrets (besides `RB_SECRET_n`): masked in the record.
+    #[serde(default)]
+    pub secret_vars: Vec<String>,
     pub python: String,
     pub profile_dir: PathBuf,
     pub standins: Vec<StandInControl>,
@@ -93,6 +96,8 @@ pub struct Request<'a> {
     pub workdir: Option<&'a Path>,
     /// The parent's environment (already without `RUNBOOK_*`).
     pub base_env: Vec<(OsString, OsString)>,
+    /// The variables the runbook exports secrets as (`AWS_SECRET_ACCESS_KEY`…).
+    pub secret_vars: Vec<String>,
 }
 
 /// Why a rehearsal cannot start.
@@ -144,6 +149,7 @@ impl Rehearsal {
 
         let sandbox = tempfile::Builder::new()
             .prefix("runbook-rehearsal-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
             .map_err(|e| crate::Error::CannotWrite { path: std::env::temp_dir(), message: e.to_string() })?;
         let root = sandbox.path().to_path_buf();
@@ -242,8 +248,13 @@ impl Rehearsal {
                 real,
             });
         }
-        let control_doc =
-            Control { state: state.clone(), python: python.clone(), profile_dir: profile.dir.clone(), standins };
+        let control_doc = Control {
+            state: state.clone(),
+            secret_vars: req.secret_vars.clone(),
+            python: python.clone(),
+            profile_dir: profile.dir.clone(),
+            standins,
+        };
         write_private(&control.join(CONTROL), serde_json::to_string(&control_doc).unwrap_or_default().as_bytes())
             .map_err(io)?;
         write_private(&control.join(CALLS), b"").map_err(io)?;
@@ -265,6 +276,8 @@ impl Rehearsal {
         service_env.push(("PATH".into(), parent_path.clone()));
         service_env.push((STATE_ENV.into(), state.clone().into()));
         service_env.push(("RB_REHEARSAL_FIXTURES".into(), fixtures.into()));
+        // Services run in the profile's directory: no `__pycache__` left there.
+        service_env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
         for spec in &rehearsal.profile.services {
             let launch = service::Launch {
                 python: &rehearsal.python,
@@ -282,8 +295,15 @@ impl Rehearsal {
                 rehearsal.env.push((k.into(), v.into()));
             }
             if let Some(file) = &spec.values {
-                let path = state.join(file);
-                let values = crate::params::values::read_vars_file(&path)?;
+                // Named by the service, not by the (temporary) path; the message never quotes
+                // the file, which holds secrets.
+                let values = crate::params::values::read_vars_file(&state.join(file)).map_err(|e| {
+                    let line = match e {
+                        crate::Error::BadVarsFile { line, .. } => format!(" (line {line})"),
+                        _ => String::new(),
+                    };
+                    usage(format!("service `{}` wrote a values file {file} that cannot be read{line}", spec.name))
+                })?;
                 let origin = Origin::Rehearsal(format!("rehearsal service {}", spec.name));
                 rehearsal.values.extend(values.into_iter().map(|g| Given { origin: origin.clone(), ..g }));
             }

@@ -69,6 +69,9 @@ fn default_ready_timeout() -> u64 {
     60
 }
 
+/// The longest wait for a service (an hour).
+pub const MAX_READY_TIMEOUT: u64 = 3600;
+
 /// How to tell that a service is ready: its port accepts connections, or an HTTP path answers 200.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +153,12 @@ impl Profile {
             if s.command.is_empty() {
                 return Err(bad(&s.name, format!("service `{}` has an empty command", s.name)));
             }
+            if s.ready_timeout == 0 || s.ready_timeout > MAX_READY_TIMEOUT {
+                return Err(bad(
+                    "ready_timeout",
+                    format!("service `{}`: `ready_timeout` must be 1 to {MAX_READY_TIMEOUT} seconds", s.name),
+                ));
+            }
             if !s.ready.tcp && s.ready.http.is_none() {
                 return Err(bad(
                     &s.name,
@@ -162,17 +171,36 @@ impl Profile {
             names.push(&s.name);
         }
         for c in &self.standins {
-            if c.command.is_empty() || c.command.contains('/') {
-                return Err(bad("command", format!("stand-in `{}`: give a command name, not a path", c.command)));
+            let plain = c.command.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.+".contains(ch));
+            if !plain || c.command.is_empty() || c.command == "." || c.command == ".." {
+                return Err(bad(
+                    &format!("\"{}\"", c.command),
+                    format!("stand-in `{}`: give a command name (letters, digits, `-_.+`), not a path", c.command),
+                ));
             }
             if let Some(g) = &c.grammar
                 && g != "cf"
             {
-                return Err(bad(g, format!("stand-in `{}`: unknown grammar `{g}` (known: cf)", c.command)));
+                return Err(bad(
+                    &format!("\"{g}\""),
+                    format!("stand-in `{}`: unknown grammar `{g}` (known: cf)", c.command),
+                ));
             }
             for (key, handler) in &c.handlers {
-                if key.split_whitespace().next().is_none() {
+                let Some(first) = key.split_whitespace().next() else {
                     return Err(bad(handler, format!("stand-in `{}`: a handler needs leading arguments", c.command)));
+                };
+                // The shim matches cf calls by canonical subcommand: an alias or a typo would never match.
+                if c.grammar.as_deref() == Some("cf")
+                    && crate::cf::grammar().command(first).map(|(n, _)| n) != Some(first)
+                {
+                    let hint = crate::cf::grammar()
+                        .command(first)
+                        .map_or_else(|| " (not a cf v8 command)".to_string(), |(n, _)| format!(" (write `{n}`)"));
+                    return Err(bad(
+                        key,
+                        format!("stand-in `{}`: handler key `{key}` is not a cf command name{hint}", c.command),
+                    ));
                 }
                 if !self.dir.join(handler).is_file() {
                     return Err(bad(handler, format!("stand-in `{}`: handler {handler} does not exist", c.command)));
@@ -202,10 +230,13 @@ impl Profile {
     }
 }
 
-/// A relative path without `..` (fixtures stay in the working directory).
+/// A relative file path without `..` (fixtures stay in the working directory).
 fn is_relative_inside(p: &str) -> bool {
     let path = Path::new(p);
-    path.is_relative() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+    !p.is_empty()
+        && !p.ends_with('/')
+        && path.is_relative()
+        && path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 #[cfg(test)]
@@ -241,6 +272,21 @@ mod tests {
         assert!(e.contains(":3: fixture path ../x must be relative"), "{e}");
         let e = load("[[service]]\nname = \"a\"\ncommand = [\"x\"]\nready = {}\n").unwrap_err().to_string();
         assert!(e.contains("needs `tcp = true`"), "{e}");
+        let e = load("[[standin]]\ncommand = \"cf\"\ngrammar = \"cf\"\nhandlers = { cs = \"h.sh\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(":4: stand-in `cf`: handler key `cs` is not a cf command name (write `create-service`)"),
+            "{e}"
+        );
+        let e = load("[[standin]]\ncommand = \"..\"\n").unwrap_err().to_string();
+        assert!(e.contains(":2: stand-in `..`: give a command name"), "{e}");
+        let e = load("[[service]]\nname = \"a\"\ncommand = [\"x\"]\nready = { tcp = true }\nready_timeout = 18446744073709551615\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":5: service `a`: `ready_timeout` must be 1 to 3600 seconds"), "{e}");
+        let e = load("[[fixture]]\nsource = \"h.sh\"\npath = \"\"\n").unwrap_err().to_string();
+        assert!(e.contains("must be relative"), "{e}");
         let e = load("surprise = 1\n").unwrap_err().to_string();
         assert!(e.contains(":1: unknown field `surprise`"), "{e}");
     }

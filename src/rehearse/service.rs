@@ -41,6 +41,11 @@ pub struct Launch<'a> {
     pub log_dir: &'a Path,
 }
 
+/// `setpriv` from util-linux, when it is installed.
+fn setpriv() -> Option<&'static Path> {
+    ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().map(Path::new).find(|p| p.is_file())
+}
+
 /// A free port on 127.0.0.1 (the kernel's choice; released just before the service binds it).
 pub fn free_port() -> std::io::Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
@@ -61,7 +66,16 @@ pub fn start(spec: &Service, launch: &Launch<'_>, interrupt: &AtomicBool) -> Res
     let log = launch.log_dir.join(format!("{}.log", spec.name));
     let out = std::fs::File::create(&log).map_err(|e| fail(format!("could not create its log: {e}")))?;
     let err = out.try_clone().map_err(|e| fail(format!("could not create its log: {e}")))?;
-    let mut command = Command::new(&words[0]);
+    // With util-linux's `setpriv`, the service gets SIGTERM if runbook itself dies (SIGKILL
+    // included), so not even an abrupt end leaves it running.
+    let mut command = match setpriv() {
+        Some(setpriv) => {
+            let mut c = Command::new(setpriv);
+            c.args(["--pdeathsig", "TERM", "--"]).arg(&words[0]);
+            c
+        }
+        None => Command::new(&words[0]),
+    };
     command
         .args(&words[1..])
         .current_dir(launch.dir)
@@ -74,7 +88,7 @@ pub fn start(spec: &Service, launch: &Launch<'_>, interrupt: &AtomicBool) -> Res
     let child = command.spawn().map_err(|e| fail(format!("could not start `{}`: {e}", words[0])))?;
     let mut running =
         Running { name: spec.name.clone(), port, child, log, report: spec.report.clone(), stopped: false };
-    let deadline = Instant::now() + Duration::from_secs(spec.ready_timeout);
+    let deadline = Instant::now() + Duration::from_secs(spec.ready_timeout.min(super::profile::MAX_READY_TIMEOUT));
     loop {
         if interrupt.load(Ordering::SeqCst) {
             running.stop();
@@ -162,11 +176,14 @@ impl Running {
         let _ = self.child.wait();
     }
 
-    /// The last non-empty line of the service's log.
+    /// The line of the service's log that says why: its last line naming an error, else its
+    /// last non-empty line.
     fn log_tail(&self) -> String {
         let text = std::fs::read(&self.log).unwrap_or_default();
         let text = String::from_utf8_lossy(&text);
-        text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().trim().chars().take(300).collect()
+        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let error = lines.iter().rev().find(|l| l.to_ascii_lowercase().contains("error"));
+        error.or(lines.last()).map_or_else(String::new, |l| l.chars().take(300).collect())
     }
 
     fn log_tail_or(&self, empty: &str) -> String {
@@ -205,6 +222,18 @@ mod tests {
     fn alive(pid: u32) -> bool {
         nix::sys::signal::kill(Pid::from_raw(pid.cast_signed()), None).is_ok()
             && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
+    }
+
+    #[test]
+    fn the_line_that_says_why_is_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = spec(
+            &["/bin/sh", "-c", "echo 'error: unknown label NOPE' >&2; echo stopped >&2; exit 1"],
+            Ready { tcp: true, http: None },
+            5,
+        );
+        let Err(StartError::Failed(m)) = start(&s, &launch(dir.path()), &AtomicBool::new(false)) else { panic!() };
+        assert!(m.ends_with("before it was ready: error: unknown label NOPE"), "{m}");
     }
 
     #[test]

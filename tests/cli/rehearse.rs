@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Sandbox, interrupt_and_wait, pid_alive, reference_guide, root, runbook};
+use crate::support::{Sandbox, pid_alive, reference_guide, root, runbook, signal_and_wait};
 
 /// The Python with the rehearsal's packages: `RUNBOOK_REHEARSAL_PYTHON`, else `.venv/bin/python3`
 /// in the project, else `python3`. `None` (after saying so) when none has them, outside CI.
@@ -110,11 +110,13 @@ fn fake_profile(sb: &Sandbox, service_command: &str, ready: &str, timeout: u64) 
     );
 }
 
-const DEMO: &str = "# Demo\n\n## Steps\n\n\
-    ```bash {id=isolation}\necho \"home=$HOME\"\necho \"aws=${AWS_ACCESS_KEY_ID-unset} metadata=$AWS_EC2_METADATA_DISABLED\"\n\
+const DEMO: &str = "---\nrunbook: 1\nplaceholders:\n  API_PASSWORD: {description: A password, kind: text, secret: true}\n\
+    exports:\n  CF_PASSWORD: API_PASSWORD\n---\n\n# Demo\n\n## Steps\n\n\
+    ```bash {id=isolation}\necho \"home=$HOME\"\necho \"mode=$(stat -c %a \"$HOME/..\")\"\necho \"aws=${AWS_ACCESS_KEY_ID-unset} metadata=$AWS_EC2_METADATA_DISABLED\"\n\
     test \"$CF_HOME\" = \"$HOME\"\ncat data/input.csv\npython3 -c \"import os, urllib.request; urllib.request.urlopen(os.environ['FAKE_URL'] + '/hit').read()\"\n```\n\n\
     ```bash {id=create}\ncf create-service aws-s3-bucket default demo-data\n```\n\n\
     ```bash {id=push}\ncf push demo-app\n```\n\n\
+    ```bash {id=auth}\ncf auth demo-user \"$CF_PASSWORD\"\n```\n\n\
     ```text {kind=output of=push}\nWaiting for app demo-app to start...\n```\n\n\
     ```bash {id=apps}\ncf apps\n```\n\n\
     ```bash {id=bad-bind}\ncf bind-service demo-app demo-data -c\n```\n\n\
@@ -136,6 +138,8 @@ fn stand_ins_are_checked_recorded_and_answered_in_a_sandbox() {
             "--rehearse",
             "--yes",
             "--keep-going",
+            "--set",
+            "API_PASSWORD=zzRehearsalSecret42",
             "--json",
             "run.json",
             "--transcript",
@@ -153,6 +157,7 @@ fn stand_ins_are_checked_recorded_and_answered_in_a_sandbox() {
     // Isolation: a sandbox home, no parent credentials, the fixture in place, the service reached.
     let isolation = step(&doc, "isolation")["run"]["output"].as_str().unwrap().to_string();
     assert!(isolation.contains("aws=unset metadata=true"), "{isolation}");
+    assert!(isolation.contains("mode=700"), "the sandbox is private: {isolation}");
     assert!(isolation.contains("a,b\n1,2"), "{isolation}");
     let home = isolation.lines().find_map(|l| l.strip_prefix("home=")).unwrap().to_string();
     assert!(home.contains("runbook-rehearsal-"), "{home}");
@@ -168,6 +173,17 @@ fn stand_ins_are_checked_recorded_and_answered_in_a_sandbox() {
     assert!(create_out.contains("state: set"), "handlers get the private state directory: {create_out}");
     assert_eq!(calls("push")[0]["answer"], "sample");
     assert_eq!(step(&doc, "push")["run"]["output"], "Waiting for app demo-app to start...\n");
+    assert_eq!(
+        step(&doc, "push")["run"]["notes"],
+        serde_json::json!(["output not compared with the sample: it is the sample (not modelled)"])
+    );
+    // The record of calls on disk never held the secret: the shim masked it.
+    assert_eq!(
+        calls("auth").first().map(|c| c["args"].clone()),
+        Some(serde_json::json!(["auth", "demo-user", "[secret: $CF_PASSWORD]"])),
+        "{}",
+        step(&doc, "auth")
+    );
     assert_eq!(calls("apps")[0]["answer"], "not-modelled");
     let bad = &calls("bad-bind")[0];
     assert_eq!(bad["answer"], "refused");
@@ -181,10 +197,12 @@ fn stand_ins_are_checked_recorded_and_answered_in_a_sandbox() {
     assert_eq!(doc["run"]["rehearsal"]["services"][0]["report"]["hits"], 1);
     let md = std::fs::read_to_string(sb.path().join("run.md")).unwrap();
     assert!(md.starts_with("# Rehearsal of `demo.md`"), "{md}");
-    assert!(md.contains("| stand-in calls | 2 modelled or checked, 2 not modelled |"), "{md}");
+    assert!(md.contains("| stand-in calls | 2 modelled or checked, 3 not modelled |"), "{md}");
     assert!(md.contains("- `cf apps` not modelled: answered with success (exit 0)"), "{md}");
     assert!(md.contains("- `cf push demo-app` not modelled: answered with the runbook's sample (exit 0)"), "{md}");
-    assert!(!md.contains("AKIAPARENTSHOULDNOT1"));
+    for text in [md.as_str(), &doc.to_string(), &stdout] {
+        assert!(!text.contains("AKIAPARENTSHOULDNOT1") && !text.contains("zzRehearsalSecret42"));
+    }
 
     // The service is stopped.
     let service = read_pid(&sb.path().join("service.pid"));
@@ -220,7 +238,13 @@ fn a_service_that_never_becomes_ready_is_stopped() {
 }
 
 #[test]
-fn ctrl_c_during_a_rehearsal_leaves_no_process_behind() {
+fn ctrl_c_or_a_closed_terminal_during_a_rehearsal_leaves_no_process_behind() {
+    for signal in ["INT", "HUP"] {
+        interrupted_rehearsal(signal);
+    }
+}
+
+fn interrupted_rehearsal(signal: &str) {
     let sb = Sandbox::new();
     fake_profile(&sb, &standard_service(), "{ http = \"/ready\" }", 30);
     sb.write("long.md", "# Long\n\n```bash {id=wait}\necho $$ > \"$MARKERS/step.pid\"\nsleep 300\n```\n");
@@ -237,9 +261,9 @@ fn ctrl_c_during_a_rehearsal_leaves_no_process_behind() {
     let step_pid = read_pid(&sb.path().join("step.pid"));
     let service_pid = read_pid(&sb.path().join("service.pid"));
     assert!(pid_alive(service_pid));
-    assert_eq!(interrupt_and_wait(&mut child), Some(130));
-    assert!(wait_gone(step_pid), "the step {step_pid} is still running");
-    assert!(wait_gone(service_pid), "the service {service_pid} is still running");
+    assert_eq!(signal_and_wait(&mut child, signal), Some(130), "SIG{signal}");
+    assert!(wait_gone(step_pid), "SIG{signal}: the step {step_pid} is still running");
+    assert!(wait_gone(service_pid), "SIG{signal}: the service {service_pid} is still running");
     assert_eq!(json(&sb.path().join("run.json"))["run"]["outcome"], "interrupted");
 }
 

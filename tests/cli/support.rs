@@ -80,14 +80,22 @@ pub fn pid_alive(pid: i32) -> bool {
 
 /// Send SIGINT to `child` and wait (up to 30 s) for its exit code.
 pub fn interrupt_and_wait(child: &mut std::process::Child) -> Option<i32> {
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    signal_and_wait(child, "INT")
+}
+
+/// Send a signal (`INT`, `HUP`…) to `child` and wait (up to 30 s) for its exit code.
+pub fn signal_and_wait(child: &mut std::process::Child, signal: &str) -> Option<i32> {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         if let Some(s) = child.try_wait().expect("wait") {
             return s.code();
         }
-        assert!(std::time::Instant::now() < deadline, "runbook did not stop after SIGINT");
+        assert!(std::time::Instant::now() < deadline, "runbook did not stop after SIG{signal}");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }

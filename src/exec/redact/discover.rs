@@ -160,6 +160,10 @@ pub(super) fn discover_values(text: &[u8]) -> Vec<Vec<u8>> {
             let end = bare.iter().rposition(|b| !matches!(b, b',' | b';' | b')' | b']' | b'}')).map_or(0, |p| p + 1);
             // `aws_secret_access_key=access_key,` is a keyword argument naming a variable in
             // code, not a value (`Password=hunter2;` in a connection string still is one).
+            // bash's `NAME_PASSWORD: unbound variable` is a message, not a value.
+            if bare == b"unbound" && text[bare_start(&caps) + bare.len()..].starts_with(b" variable") {
+                continue;
+            }
             let assigned = caps.get(0).is_some_and(|m| text[m.start()..bare_start(&caps)].contains(&b'='));
             if assigned && bare[end..].iter().any(|b| matches!(b, b',' | b')')) && CODE_NAME.is_match(&bare[..end]) {
                 continue;
@@ -301,6 +305,7 @@ mod tests {
             "max_tokens: 4096",
             "the password is not shown",
             "    aws_secret_access_key=access_key,",
+            "deploy.md: line 3: CF_PASSWORD: unbound variable",
             "connect(password=settings.db_password)",
             "f(token=os.environ[\"TOKEN\"], x=1)",
         ] {

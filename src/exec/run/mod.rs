@@ -147,6 +147,9 @@ impl<'a> Runner<'a> {
         for (name, v) in &state.values {
             values.entry(name.clone()).or_insert(Value { value: v.clone(), secret: false });
         }
+        // A value the user gave is never replaced by one read from output.
+        let inferred_captures =
+            super::capture::inferred(rb, params).into_iter().filter(|c| !values.contains_key(&c.name)).collect();
         Runner {
             rb,
             params,
@@ -163,7 +166,7 @@ impl<'a> Runner<'a> {
             state_dir,
             changes_confirmed: !opts.confirm_changes,
             calls_read: 0,
-            inferred_captures: super::capture::inferred(rb, params),
+            inferred_captures,
         }
     }
 
@@ -247,7 +250,8 @@ impl<'a> Runner<'a> {
             let _ = std::fs::write(control.join(crate::rehearse::STEP_FILE), &ps.id);
         }
         let mut record = self.step(&ps, ui);
-        record.calls = self.stand_in_calls();
+        let late = self.stand_in_calls();
+        record.calls.extend(late);
         // A question or a step abandoned because of Ctrl-C is interrupted, not failed.
         if self.interrupt.load(Ordering::SeqCst) && record.status == Status::Failed {
             record.status = Status::Interrupted;
@@ -488,7 +492,18 @@ impl<'a> Runner<'a> {
         // held output never shows them; values are kept only from a step that succeeded.
         let text = String::from_utf8_lossy(&raw_stdout).into_owned();
         let mut unknown_secret = false;
-        for cap in &captures {
+        // In a rehearsal, output a stand-in answered with the runbook's own sample says nothing
+        // about the real one: no values are read from it and it is not compared with itself.
+        record.calls = self.stand_in_calls();
+        let from_sample = record.calls.iter().any(|c| c.answer == Answer::Sample);
+        if from_sample && !captures.is_empty() {
+            let names: Vec<&str> = captures.iter().map(|c| c.name.as_str()).collect();
+            record.notes.push(format!(
+                "not captured ({}): the output is the runbook's own sample, answered by a stand-in without a model",
+                names.join(", ")
+            ));
+        }
+        for cap in captures.iter().filter(|_| !from_sample) {
             let declared_secret = cap.secret.unwrap_or(false) || self.params.get(&cap.name).is_some_and(|p| p.secret);
             match super::capture::extract(cap, &text) {
                 Ok(v) => {
@@ -518,9 +533,11 @@ impl<'a> Runner<'a> {
         } else {
             out.release(&self.redactor, ui);
         }
-        if record.status == Status::Ok {
+        if record.status == Status::Ok && !from_sample {
             let stdout = String::from_utf8_lossy(&self.redactor.redact_bytes(&raw_stdout)).into_owned();
             self.compare_samples(step, &stdout, &mut record);
+        } else if from_sample {
+            record.notes.push("output not compared with the sample: it is the sample (not modelled)".into());
         }
         drop(raw_stdout);
         record.output = out.text;
