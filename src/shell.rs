@@ -162,6 +162,17 @@ fn balanced(bytes: &[u8], open_at: usize, open: u8, close: u8) -> usize {
     bytes.len()
 }
 
+/// Whether `text` mentions the environment variable `var` as a whole word (`$VAR`, `"$VAR"`,
+/// `os.environ["VAR"]`, `export VAR`).
+pub fn mentions_var(text: &str, var: &str) -> bool {
+    text.match_indices(var).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + var.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

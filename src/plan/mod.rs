@@ -244,6 +244,20 @@ fn plan_step(
                 _ => {}
             }
         }
+        // A value the block reads through the variable it is exported as is used here too.
+        if skipped.is_none() && matches!(block.kind, BlockKind::Command | BlockKind::Code) {
+            for p in params.placeholders.iter().filter(|p| !p.exported_as.is_empty()) {
+                if p.exported_as.iter().any(|var| crate::shell::mentions_var(&block.text, var))
+                    && let Fill::Missing { name } = fill(&p.name)
+                {
+                    let at = format!("{}:{}", step.id, rb.source.line_col(block.content_start).line);
+                    let uses = missing.entry(name).or_default();
+                    if !uses.contains(&at) {
+                        uses.push(at);
+                    }
+                }
+            }
+        }
         let lang = Lang::of(&block.lang, block.file.as_deref());
         let text = match render::render(&block.text, lang, &slots, &fill, Mode::Display) {
             Ok(r) => r.text,

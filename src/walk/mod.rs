@@ -357,7 +357,17 @@ impl<'a> Walk<'a> {
             .placeholders
             .iter()
             .filter(|ph| {
-                ph.source == Source::User && ph.uses.iter().any(|u| u.step.is_some_and(|s| steps.contains(&s)))
+                // Used in the step's text, or read through the variable it is exported as.
+                let reads_export = || {
+                    steps.iter().any(|&j| {
+                        self.rb.steps[j]
+                            .blocks
+                            .iter()
+                            .any(|b| ph.exported_as.iter().any(|var| crate::shell::mentions_var(&b.text, var)))
+                    })
+                };
+                ph.source == Source::User
+                    && (ph.uses.iter().any(|u| u.step.is_some_and(|s| steps.contains(&s))) || reads_export())
             })
             .filter(|ph| !runner.has_value(&ph.name))
             // A dry run shows a secret as the environment reference a run would use: never ask.

@@ -140,3 +140,26 @@ fn no_clobber_protects_a_file_that_is_not_utf8_and_fifos_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is not a regular file"));
 }
+
+#[test]
+fn a_value_read_only_through_its_exported_variable_is_still_required() {
+    let sb = Sandbox::new();
+    sb.write(
+        "x.md",
+        "---\nrunbook: 1\nplaceholders:\n  API_TOKEN: {description: A token, kind: text, secret: true}\n\
+         exports:\n  DEPLOY_TOKEN: API_TOKEN\n---\n\n# X\n\n```bash {id=use}\nexport DEPLOY_TOKEN\ntest -n \"$DEPLOY_TOKEN\"\n```\n",
+    );
+    let out = sb.runbook(&["run", "x.md", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no value for `API_TOKEN` (used at use:12)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Walk asks for it before the step that reads it.
+    let out = sb.runbook(&["walk", "x.md"]).write_stdin("zzTokenValue77\n\n").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("API_TOKEN"), "{stdout}");
+    assert!(!stdout.contains("zzTokenValue77"), "{stdout}");
+}

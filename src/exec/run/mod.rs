@@ -626,7 +626,7 @@ impl<'a> Runner<'a> {
         for p in &self.params.placeholders {
             let Some(v) = self.values.get(&p.name) else { continue };
             for var in &p.exported_as {
-                if texts.iter().any(|t| mentions(t, var)) {
+                if texts.iter().any(|t| crate::shell::mentions_var(t, var)) {
                     env.push((var.into(), v.value.clone().into()));
                 }
             }
@@ -668,16 +668,6 @@ fn step_is_interactive(plan: &Plan, id: &str) -> bool {
     plan.steps.iter().any(|s| s.id == id && s.flags.contains(&"interactive"))
 }
 
-/// Whether `text` mentions the environment variable `var` as a whole word.
-fn mentions(text: &str, var: &str) -> bool {
-    text.match_indices(var).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + var.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
-}
-
 pub fn human_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if secs >= 60 {
@@ -695,9 +685,9 @@ mod tests {
 
     #[test]
     fn environment_names_are_matched_as_words() {
-        assert!(mentions("os.environ['BUCKET_NAME']", "BUCKET_NAME"));
-        assert!(!mentions("MY_BUCKET_NAME_2", "BUCKET_NAME"));
-        assert!(mentions("$AWS_REGION", "AWS_REGION"));
+        assert!(crate::shell::mentions_var("os.environ['BUCKET_NAME']", "BUCKET_NAME"));
+        assert!(!crate::shell::mentions_var("MY_BUCKET_NAME_2", "BUCKET_NAME"));
+        assert!(crate::shell::mentions_var("$AWS_REGION", "AWS_REGION"));
     }
 
     #[test]
