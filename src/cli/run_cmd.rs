@@ -39,9 +39,10 @@ pub struct ExecArgs {
     /// Where commands run and files are written (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
-    /// The Python interpreter for Python steps.
-    #[arg(long, value_name = "PROGRAM", default_value = "python3")]
-    pub python: String,
+    /// The Python interpreter for Python steps [default: python3; in a rehearsal, the profile's
+    /// `requires.python` first].
+    #[arg(long, value_name = "PROGRAM")]
+    pub python: Option<String>,
     /// Write the Markdown transcript here (rewritten after every step).
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
@@ -55,6 +56,13 @@ pub struct ExecArgs {
     #[arg(long, value_name = "PROFILE", num_args = 0..=1, require_equals = true)]
     #[allow(clippy::option_option)] // clap's form of a flag with an optional value
     pub rehearse: Option<Option<PathBuf>>,
+}
+
+impl ExecArgs {
+    /// `--python`, or `python3`.
+    pub fn python_program(&self) -> String {
+        self.python.clone().unwrap_or_else(|| "python3".into())
+    }
 }
 
 /// Start the rehearsal `--rehearse` asks for (none without it). Ctrl-C while its services
@@ -71,7 +79,7 @@ pub(super) fn start_rehearsal(
     let request = crate::rehearse::Request {
         runbook: file,
         profile: profile.as_deref(),
-        python: &exec.python,
+        python: exec.python.as_deref(),
         workdir: exec.workdir.as_deref(),
         base_env: base_env(),
         secret_vars,
@@ -272,7 +280,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
         timeout: args.exec.timeout,
-        python: rehearsal.as_ref().map_or_else(|| args.exec.python.clone(), |r| r.python.clone()),
+        python: rehearsal.as_ref().map_or_else(|| args.exec.python_program(), |r| r.python.clone()),
         keep_going: args.keep_going,
         yes: args.yes,
         no_clobber: args.no_clobber,

@@ -122,7 +122,8 @@ impl TerminalUi {
             }
         }
         let list: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        let mut line = format!("Run {}: {}", outcome_name(outcome), list.join(", "));
+        let what = if self.rehearsal.is_some() { "Rehearsal" } else { "Run" };
+        let mut line = format!("{what} {}: {}", outcome_name(outcome), list.join(", "));
         if let Some(r) = records
             .iter()
             .find(|r| matches!(r.status, run::Status::Failed | run::Status::TimedOut | run::Status::Interrupted))

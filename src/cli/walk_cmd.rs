@@ -135,7 +135,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         workdir: state.workdir.clone(),
         private: private.path().to_path_buf(),
         timeout: args.exec.timeout,
-        python: rehearsal.as_ref().map_or_else(|| args.exec.python.clone(), |r| r.python.clone()),
+        python: rehearsal.as_ref().map_or_else(|| args.exec.python_program(), |r| r.python.clone()),
         keep_going: true,
         yes: false,
         no_clobber: false,

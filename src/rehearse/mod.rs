@@ -92,7 +92,8 @@ pub struct Request<'a> {
     pub runbook: &'a Path,
     /// `--rehearse=PROFILE`; the profile beside the runbook when `None`.
     pub profile: Option<&'a Path>,
-    pub python: &'a str,
+    /// `--python`; without it, the profile's `requires.python` candidates, then `python3`.
+    pub python: Option<&'a str>,
     pub workdir: Option<&'a Path>,
     /// The parent's environment (already without `RUNBOOK_*`).
     pub base_env: Vec<(OsString, OsString)>,
@@ -129,10 +130,25 @@ impl Rehearsal {
             )));
         }
         let profile = Profile::load(&profile_path)?;
-        let python = which(req.python, &req.base_env).ok_or_else(|| {
+        let candidates: Vec<String> = match req.python {
+            Some(p) => vec![p.to_string()],
+            None => {
+                let mut c: Vec<String> = profile
+                    .requires
+                    .python
+                    .iter()
+                    .map(|p| profile.dir.join(p))
+                    .filter(|p| p.is_file())
+                    .map(|p| p.display().to_string())
+                    .collect();
+                c.push("python3".into());
+                c
+            }
+        };
+        let python = candidates.iter().find_map(|c| which(c, &req.base_env)).ok_or_else(|| {
             usage(format!(
                 "the rehearsal needs Python: `{}` was not found (install python3, or pass --python){}",
-                req.python,
+                candidates.join("`, `"),
                 install_hint(&profile)
             ))
         })?;

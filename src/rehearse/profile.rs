@@ -38,6 +38,10 @@ pub struct Requires {
     /// Modules the rehearsal's Python must import.
     #[serde(default)]
     pub python_modules: Vec<String>,
+    /// Interpreters to use when `--python` is not given, relative to the profile (the first
+    /// that exists; then `python3` on `PATH`).
+    #[serde(default)]
+    pub python: Vec<String>,
     /// How to install what is missing (shown in the error).
     #[serde(default)]
     pub install: Option<String>,
