@@ -92,10 +92,19 @@ pub(super) fn start_rehearsal(
 }
 
 /// The values of a rehearsal: its services' values win (they hold the stand-ins' real
-/// credentials), the profile's fake values fill in what the user did not give.
-pub(super) fn add_rehearsal_values(given: &mut Vec<Given>, rehearsal: &crate::rehearse::Rehearsal) {
+/// credentials), the profile's fake values fill in what the user did not give. Values this
+/// runbook has no use for are left out (a profile serves several runbooks).
+pub(super) fn add_rehearsal_values(
+    given: &mut Vec<Given>,
+    rehearsal: &crate::rehearse::Rehearsal,
+    params: &crate::params::Params,
+) {
     let canonical = |n: &str| crate::params::canonical(n);
-    for v in &rehearsal.values {
+    let known = |n: &str| {
+        let n = canonical(n);
+        params.get(&n).is_some() || params.choices.iter().any(|c| canonical(&c.name) == n)
+    };
+    for v in rehearsal.values.iter().filter(|v| known(&v.name)) {
         let from_service = matches!(v.origin, Origin::Rehearsal(_));
         match given.iter().position(|g| canonical(&g.name) == canonical(&v.name)) {
             Some(i) if from_service => given[i] = v.clone(),
@@ -178,7 +187,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         add_earlier_values(&mut given, prev, &params);
     }
     if let Some(r) = &rehearsal {
-        add_rehearsal_values(&mut given, r);
+        add_rehearsal_values(&mut given, r, &params);
     }
     let mut selection = args.selection.clone();
     // A rehearsal exercises every documented form, also the alternatives no choice decides.

@@ -66,7 +66,7 @@ pub fn main(args: &[OsString]) -> ExitCode {
                 say!("{message}\nFAILED");
                 call.answer = Answer::Refused;
                 call.exit_code = Some(1);
-                call.message = Some(message);
+                call.message = masked(&[message], &control.secret_vars).pop();
                 record(dir, &call);
                 return ExitCode::from(1);
             }
@@ -154,7 +154,9 @@ pub fn main(args: &[OsString]) -> ExitCode {
 /// The arguments with the values of the secret variables of the step's environment masked, so
 /// that the record on disk holds no secret even if the run is killed before it is removed.
 fn masked(args: &[String], secret_vars: &[String]) -> Vec<String> {
-    let secrets: Vec<(String, String)> = std::env::vars()
+    // `vars_os`: a variable that is not UTF-8 must not stop the shim.
+    let secrets: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .filter(|(k, v)| (k.starts_with("RB_SECRET_") || secret_vars.contains(k)) && v.len() >= 4)
         .collect();
     args.iter()

@@ -85,7 +85,7 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         add_earlier_values(&mut given, prev, &params);
     }
     if let Some(r) = &rehearsal {
-        super::run_cmd::add_rehearsal_values(&mut given, r);
+        super::run_cmd::add_rehearsal_values(&mut given, r, &params);
     }
     let selection =
         Selection { only: Vec::new(), from: args.from.clone(), to: None, every_alternative: rehearsal.is_some() };

@@ -455,6 +455,8 @@ fn the_reference_guide_fails_at_its_real_defects() {
         out.path(),
     );
     assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("is not a placeholder"), "values the guide has no use for are left out: {stderr}");
     // (step id, Markdown line, what went wrong): found by running, not by reading.
     let failed: Vec<(String, u64, String)> = steps(&doc)
         .iter()
