@@ -65,6 +65,38 @@ impl ExecArgs {
     }
 }
 
+/// The execution options `run` and `walk` share, for a run that asks nothing and stops at the
+/// first failure (each command sets its own); in a rehearsal, its Python, environment and control
+/// directory, with the runbook's samples written for its shims.
+pub(super) fn exec_options(
+    exec: &ExecArgs,
+    rehearsal: Option<&crate::rehearse::Rehearsal>,
+    workdir: &Path,
+    private: &Path,
+    plan: &Plan,
+    terminal: bool,
+) -> Result<Options, crate::Error> {
+    if let Some(r) = rehearsal {
+        r.write_samples(plan)
+            .map_err(|e| crate::Error::CannotWrite { path: r.control.clone(), message: e.to_string() })?;
+    }
+    Ok(Options {
+        workdir: workdir.to_path_buf(),
+        private: private.to_path_buf(),
+        timeout: exec.timeout,
+        python: rehearsal.map_or_else(|| exec.python_program(), |r| r.python.clone()),
+        keep_going: false,
+        yes: false,
+        no_clobber: false,
+        terminal,
+        confirm_changes: false,
+        output_limit: 64 * 1024,
+        base_env: rehearsal.map_or_else(base_env, |r| r.env.clone()),
+        summary: output::summary_line(plan),
+        rehearsal: rehearsal.map(|r| r.control.clone()),
+    })
+}
+
 /// Start the rehearsal `--rehearse` asks for (none without it). Ctrl-C while its services
 /// start ends with `Interrupted`.
 pub(super) fn start_rehearsal(
@@ -286,24 +318,12 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
 
     let private = private_dir()?;
     let opts = Options {
-        workdir: state.workdir.clone(),
-        private: private.path().to_path_buf(),
-        timeout: args.exec.timeout,
-        python: rehearsal.as_ref().map_or_else(|| args.exec.python_program(), |r| r.python.clone()),
         keep_going: args.keep_going,
         yes: args.yes,
         no_clobber: args.no_clobber,
-        terminal,
         confirm_changes,
-        output_limit: 64 * 1024,
-        base_env: rehearsal.as_ref().map_or_else(base_env, |r| r.env.clone()),
-        summary: output::summary_line(&plan),
-        rehearsal: rehearsal.as_ref().map(|r| r.control.clone()),
+        ..exec_options(&args.exec, rehearsal.as_ref(), &state.workdir, private.path(), &plan, terminal)?
     };
-    if let Some(r) = &rehearsal {
-        r.write_samples(&plan)
-            .map_err(|e| crate::Error::CannotWrite { path: r.control.clone(), message: e.to_string() })?;
-    }
     let resumed = !state.finished.is_empty();
     let redactor = Redactor::new();
     let mut runner = run::Runner::new(

@@ -12,14 +12,12 @@ use crate::exec::redact::Redactor;
 use crate::exec::run::{self, EARLIER, Options, Status as StepStatus};
 use crate::exec::state::{self, State};
 use crate::params::values::Given;
-use crate::plan::{Selection, output};
+use crate::plan::Selection;
 use crate::steps::Runbook;
 use crate::walk::{Answer, Ending, Prompter, Walk};
 
 use super::Status;
-use super::run_cmd::{
-    add_earlier_values, base_env, fresh_state, interrupt_flag, private_dir, resumed_state, workdir_for,
-};
+use super::run_cmd::{add_earlier_values, fresh_state, interrupt_flag, private_dir, resumed_state, workdir_for};
 use super::run_ui::{Settings, TerminalUi};
 
 pub struct Args {
@@ -131,25 +129,11 @@ pub fn run(args: &Args) -> Result<Status, crate::Error> {
         args.exec.json.as_ref(),
     )?;
     let private = private_dir()?;
+    // The walk asks about each step itself and goes on after a failure the user skips.
     let opts = Options {
-        workdir: state.workdir.clone(),
-        private: private.path().to_path_buf(),
-        timeout: args.exec.timeout,
-        python: rehearsal.as_ref().map_or_else(|| args.exec.python_program(), |r| r.python.clone()),
         keep_going: true,
-        yes: false,
-        no_clobber: false,
-        terminal,
-        confirm_changes: false,
-        output_limit: 64 * 1024,
-        base_env: rehearsal.as_ref().map_or_else(base_env, |r| r.env.clone()),
-        summary: output::summary_line(&plan),
-        rehearsal: rehearsal.as_ref().map(|r| r.control.clone()),
+        ..super::run_cmd::exec_options(&args.exec, rehearsal.as_ref(), &state.workdir, private.path(), &plan, terminal)?
     };
-    if let Some(r) = &rehearsal {
-        r.write_samples(&plan)
-            .map_err(|e| crate::Error::CannotWrite { path: r.control.clone(), message: e.to_string() })?;
-    }
     let redactor = Redactor::new();
     let total = plan.steps.len();
     // A dry run keeps its place in its own file: its steps were never run.
