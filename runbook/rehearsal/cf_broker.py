@@ -61,10 +61,9 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 import contextlib  # noqa: E402
 import fcntl  # noqa: E402
 import json  # noqa: E402
-import stat  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from private_files import write_private  # noqa: E402
+from private_files import private_state_dir, write_private  # noqa: E402
 
 SERVICE_OFFERING = "aws-s3-bucket"
 PLAN = "default"
@@ -213,16 +212,10 @@ def json_type(value):
 
 
 def state_dir():
-    path = os.environ.get("RB_REHEARSAL_STATE", "")
-    if not path:
-        raise Failed("rehearsal: RB_REHEARSAL_STATE is not set")
     try:
-        info = os.stat(path)
-    except OSError as error:
-        raise Failed(f"rehearsal: RB_REHEARSAL_STATE {path!r}: {error.strerror}") from None
-    if not stat.S_ISDIR(info.st_mode) or info.st_mode & 0o077:
-        raise Failed(f"rehearsal: RB_REHEARSAL_STATE {path!r} must be a private directory (mode 0700)")
-    return path
+        return private_state_dir()
+    except ValueError as error:
+        raise Failed(f"rehearsal: {error}") from None
 
 
 def empty_state():

@@ -6,6 +6,7 @@ sys.path).
 
 import contextlib
 import os
+import stat
 
 
 def write_private(path, text):
@@ -23,3 +24,17 @@ def write_private(path, text):
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def private_state_dir():
+    """The directory RB_REHEARSAL_STATE names; ValueError unless it is a private (0700) one."""
+    path = os.environ.get("RB_REHEARSAL_STATE", "")
+    if not path:
+        raise ValueError("RB_REHEARSAL_STATE is not set")
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise ValueError(f"RB_REHEARSAL_STATE {path!r}: {error.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_mode & 0o077:
+        raise ValueError(f"RB_REHEARSAL_STATE {path!r} must be a private directory (mode 0700)")
+    return path

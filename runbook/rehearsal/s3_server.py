@@ -74,7 +74,6 @@ import json  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
-import stat  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -88,7 +87,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from werkzeug.serving import make_server  # noqa: E402
-from private_files import write_private  # noqa: E402
+from private_files import private_state_dir, write_private  # noqa: E402
 
 LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -221,19 +220,6 @@ class QuietRequestHandler(MotoRequestHandler):
 
 # --------------------------------------------------------------------------
 # State files
-
-
-def check_state_dir(path):
-    if not path:
-        raise SetupError("RB_REHEARSAL_STATE is not set")
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        raise SetupError(f"RB_REHEARSAL_STATE {path!r}: {error.strerror}") from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise SetupError(f"RB_REHEARSAL_STATE {path!r} is not a directory")
-    if info.st_mode & 0o077:
-        raise SetupError(f"RB_REHEARSAL_STATE {path!r} must be private (mode 0700)")
 
 
 # --------------------------------------------------------------------------
@@ -384,11 +370,10 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     args = parse_args(argv)
-    state_dir = os.environ.get("RB_REHEARSAL_STATE", "")
     fixtures_path = os.environ.get("RB_REHEARSAL_FIXTURES", "")
     try:
-        check_state_dir(state_dir)
-    except SetupError as error:
+        state_dir = private_state_dir()
+    except ValueError as error:
         log(f"error: {error}")
         return 1
 

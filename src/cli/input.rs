@@ -42,6 +42,11 @@ fn lines() -> &'static Mutex<Receiver<Option<String>>> {
 /// The next line of standard input, or why there is none.
 pub fn next_line(interrupt: &AtomicBool) -> Line {
     let Ok(rx) = lines().lock() else { return Line::End };
+    wait_for(&rx, interrupt)
+}
+
+/// The next line from `rx`, checking for Ctrl-C while it waits.
+fn wait_for(rx: &Receiver<Option<String>>, interrupt: &AtomicBool) -> Line {
     loop {
         if interrupt.load(Ordering::SeqCst) {
             return Line::Interrupted;
@@ -68,16 +73,7 @@ pub fn ask(prompt: &str, interrupt: &AtomicBool) -> Line {
         };
         let _ = tx.send(answer);
     });
-    loop {
-        if interrupt.load(Ordering::SeqCst) {
-            return Line::Interrupted;
-        }
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Some(line)) => return Line::Text(line),
-            Ok(None) | Err(RecvTimeoutError::Disconnected) => return Line::End,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-    }
+    wait_for(&rx, interrupt)
 }
 
 /// Like [`ask`] with the terminal's echo off; the terminal is restored on every path.

@@ -44,7 +44,6 @@ pub fn main(args: &[OsString]) -> ExitCode {
     };
     let step = std::fs::read_to_string(dir.join(STEP)).unwrap_or_default().trim().to_string();
     let mut call = StandInCall {
-        step: step.clone(),
         command: command.clone(),
         args: masked(&args, &control.secret_vars),
         answer: Answer::NotModelled,

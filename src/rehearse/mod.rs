@@ -32,12 +32,10 @@ pub(crate) const CONTROL_ENV: &str = "RB_REHEARSAL_CONTROL";
 pub(crate) const STATE_ENV: &str = "RB_REHEARSAL_STATE";
 pub(crate) const CONTROL: &str = "standins.json";
 pub(crate) const SAMPLES: &str = "samples.json";
-pub(crate) const CALLS: &str = "calls.jsonl";
-pub(crate) const STEP: &str = "step";
-/// The control file naming the step that runs now.
-pub const STEP_FILE: &str = STEP;
 /// The shims' record of calls, one JSON object per line.
-pub const CALLS_FILE: &str = CALLS;
+pub const CALLS: &str = "calls.jsonl";
+/// The control file naming the step that runs now.
+pub const STEP: &str = "step";
 
 /// What the shims read: the stand-ins, the handlers' interpreter and state directory.
 #[derive(Serialize, Deserialize)]
@@ -246,8 +244,8 @@ impl Rehearsal {
             let real = which(&s.command, &[("PATH".into(), parent_path.clone())]);
             let shim = format!(
                 "#!/bin/sh\nexec {} __rehearsal-shim {} \"$@\"\n",
-                sh_quote(&exe.to_string_lossy()),
-                sh_quote(&s.command)
+                crate::render::shell_quote(&exe.to_string_lossy()),
+                crate::render::shell_quote(&s.command)
             );
             let path = bin.join(&s.command);
             std::fs::write(&path, shim).map_err(io)?;
@@ -354,11 +352,6 @@ impl Rehearsal {
         write_private(&self.control.join(SAMPLES), serde_json::to_string(&samples).unwrap_or_default().as_bytes())
     }
 
-    /// The PIDs of the running services (for tests and messages).
-    pub fn service_pids(&self) -> Vec<u32> {
-        self.services.iter().map(service::Running::pid).collect()
-    }
-
     /// Read every service's report, then stop them all.
     pub fn finish(&mut self) -> Vec<ServiceReport> {
         let reports =
@@ -423,10 +416,6 @@ fn which(name: &str, env: &[(OsString, OsString)]) -> Option<PathBuf> {
     }
     let path = env.iter().find(|(k, _)| k == "PATH")?.1.clone();
     std::env::split_paths(&path).map(|d| d.join(name)).find(|p| executable(p))
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// A file only its owner can read, written whole.

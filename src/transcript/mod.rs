@@ -170,13 +170,11 @@ fn step_md(r: &StepRecord) -> String {
     out
 }
 
-/// A command line for display: words with spaces or quotes in single quotes.
+/// A command line for display, each word quoted as the shell would need it (backticks, which
+/// would end the Markdown code span, shown as quotes).
 fn shell_line(command: &str, args: &[String]) -> String {
-    let mut words = vec![command.to_string()];
-    for a in args {
-        let plain = !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,[]".contains(c));
-        words.push(if plain { a.clone() } else { format!("'{}'", a.replace('\'', r"'\''")) });
-    }
+    let words: Vec<String> =
+        std::iter::once(command).chain(args.iter().map(String::as_str)).map(crate::render::shell_quote).collect();
     words.join(" ").replace('`', "'")
 }
 

@@ -247,7 +247,7 @@ impl<'a> Runner<'a> {
         ui.started(index + 1, &ps);
         let started = Instant::now();
         if let Some(control) = &self.opts.rehearsal {
-            let _ = std::fs::write(control.join(crate::rehearse::STEP_FILE), &ps.id);
+            let _ = std::fs::write(control.join(crate::rehearse::STEP), &ps.id);
         }
         let mut record = self.step(&ps, ui);
         let late = self.stand_in_calls();
@@ -594,7 +594,7 @@ impl<'a> Runner<'a> {
     /// The stand-in calls recorded since the last look, arguments and messages redacted.
     fn stand_in_calls(&mut self) -> Vec<StandInCall> {
         let Some(control) = &self.opts.rehearsal else { return Vec::new() };
-        let bytes = std::fs::read(control.join(crate::rehearse::CALLS_FILE)).unwrap_or_default();
+        let bytes = std::fs::read(control.join(crate::rehearse::CALLS)).unwrap_or_default();
         let Some(new) = bytes.get(self.calls_read..) else { return Vec::new() };
         // Only whole lines: a shim still writing finishes its line later.
         let end = new.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);

@@ -118,8 +118,6 @@ impl Answer {
 /// One call of a stand-in command during a rehearsal (arguments redacted when recorded).
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct StandInCall {
-    #[serde(default, skip_serializing)]
-    pub step: String,
     pub command: String,
     pub args: Vec<String>,
     pub answer: Answer,
